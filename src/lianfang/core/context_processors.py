@@ -1,0 +1,39 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from lianfang.access.policy import scope_for
+
+# The modules of the platform, in the order of the annual cycle. A module that
+# is not built yet shows in the menu as "建设中" so users see the whole programme.
+MODULES = [
+    ("home", _("首页"), "bi-house", "home"),
+    ("orgs", _("组织机构"), "bi-diagram-3", "orgs:tree"),
+    ("powers", _("职权目录"), "bi-journal-text", None),
+    ("flows", _("权力运行流程图"), "bi-bezier2", None),
+    ("risks", _("廉政风险点"), "bi-exclamation-triangle", None),
+    ("measures", _("防控措施"), "bi-shield-check", None),
+    ("reviews", _("审核"), "bi-check2-square", None),
+    ("portal", _("公示与举报"), "bi-megaphone", None),
+    ("supervision", _("电子监察"), "bi-activity", None),
+    ("alerts", _("预警处置"), "bi-bell", None),
+    ("assessments", _("考核评估"), "bi-clipboard-data", None),
+    ("reports", _("报表"), "bi-file-earmark-spreadsheet", None),
+    ("audit", _("审计日志"), "bi-clock-history", "audit:list"),
+]
+
+
+def navigation(request):
+    items = []
+    current = getattr(getattr(request, "resolver_match", None), "app_name", "") or (
+        "home" if getattr(request, "path", "") == "/" else ""
+    )
+    scope = scope_for(getattr(request, "user", None))
+    for key, label, icon, url_name in MODULES:
+        if key == "audit" and not (scope.superuser or scope.oversight_units):
+            continue
+        try:
+            url = reverse(url_name) if url_name else None
+        except NoReverseMatch:
+            url = None
+        items.append({"key": key, "label": label, "icon": icon, "url": url, "active": key == current})
+    return {"nav_items": items, "user_scope": scope}

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from lianfang.core import views as core_views
+
+admin.site.site_header = "廉政风险防控管理平台 · 系统管理"
+admin.site.site_title = "廉防系统管理"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("lianfang.core.auth_urls")),
+    path("orgs/", include("lianfang.orgs.urls")),
+    path("audit/", include("lianfang.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "lianfang.core.views.error_403"
+handler404 = "lianfang.core.views.error_404"
+handler500 = "lianfang.core.views.error_500"
