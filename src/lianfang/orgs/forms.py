@@ -10,13 +10,28 @@ class UnitForm(forms.ModelForm):
         fields = ["code", "name", "short_name", "kind", "parent", "sort_order", "is_active"]
 
 
-class DepartmentForm(forms.ModelForm):
+class CodeUniqueInUnitMixin:
+    """The unit is fixed by the page, not a form field, so Django's own unique
+    check skips the (unit, code) constraint; this says it in words instead."""
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        model = self._meta.model
+        clash = model.objects.filter(unit_id=self.instance.unit_id, code=code).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("本单位已存在编码为“%(code)s”的%(what)s。") % {"code": code, "what": model._meta.verbose_name}
+            )
+        return code
+
+
+class DepartmentForm(CodeUniqueInUnitMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["code", "name", "kind", "duties", "sort_order", "is_active"]
 
 
-class PostForm(forms.ModelForm):
+class PostForm(CodeUniqueInUnitMixin, forms.ModelForm):
     class Meta:
         model = Post
         fields = ["code", "name", "department", "duties", "sort_order", "is_active"]
