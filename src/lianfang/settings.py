@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "lianfang.orgs",
     "lianfang.audit",
     "lianfang.access",
+    "lianfang.powers",
+    "lianfang.flows",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("lianfang.core.auth_urls")),
     path("orgs/", include("lianfang.orgs.urls")),
+    path("powers/", include("lianfang.powers.urls")),
+    path("flows/", include("lianfang.flows.urls")),
     path("audit/", include("lianfang.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

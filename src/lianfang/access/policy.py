@@ -131,7 +131,7 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     paths = paths_for(queryset.model)
     if scope.is_empty and paths.kind != "audit":
         return queryset.none()
-    if paths.kind == "org":
+    if paths.kind in ("org", "shared"):
         return queryset.filter(_in(paths.unit, scope.org_units))
     if paths.kind == "audit":
         condition = _in(paths.unit, scope.oversight_units)
@@ -149,7 +149,7 @@ def visible(user, queryset: QuerySet) -> QuerySet:
 def _sees(scope: Scope, obj) -> bool:
     paths = paths_for(obj)
     unit_id = unit_id_of(obj)
-    if paths.kind == "org":
+    if paths.kind in ("org", "shared"):
         return unit_id in scope.org_units
     if paths.kind == "audit":
         return unit_id in scope.oversight_units or (

@@ -8,6 +8,8 @@ department or post, to those. `kind` says how visible it is:
 - "record": the programme's data (powers, risk points, measures, ...). Staff see
             their posts' records, department heads their department's, leaders
             the departments in their charge, the head and oversight the whole unit.
+- "shared": unit-wide reference data (the power catalogue, flowcharts): seen like
+            the structure by everyone in the unit, changed like records.
 - "audit":  the trail. Only oversight roles, and each user's own entries.
 """
 

@@ -8,8 +8,8 @@ from lianfang.access.policy import scope_for
 MODULES = [
     ("home", _("首页"), "bi-house", "home"),
     ("orgs", _("组织机构"), "bi-diagram-3", "orgs:tree"),
-    ("powers", _("职权目录"), "bi-journal-text", None),
-    ("flows", _("权力运行流程图"), "bi-bezier2", None),
+    ("powers", _("职权目录"), "bi-journal-text", "powers:index"),
+    ("flows", _("权力运行流程图"), "bi-bezier2", "flows:index"),
     ("risks", _("廉政风险点"), "bi-exclamation-triangle", None),
     ("measures", _("防控措施"), "bi-shield-check", None),
     ("reviews", _("审核"), "bi-check2-square", None),
