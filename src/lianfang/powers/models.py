@@ -143,16 +143,16 @@ class Power(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def save(self, *args, **kwargs):
+        self.unit_id = self.catalogue.unit_id
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.catalogue_id:
             if self.catalogue.is_frozen:
                 raise ValidationError(_("已公布的职权目录不能修改，请在下一年度目录中调整。"))
             if self.department_id and self.department.unit_id != self.catalogue.unit_id:
                 raise ValidationError({"department": _("承办科室必须属于本单位。")})
-
-    def save(self, *args, **kwargs):
-        self.unit_id = self.catalogue.unit_id
-        super().save(*args, **kwargs)
 
 
 class LegalBasis(models.Model):
