@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +34,16 @@ def tree(request):
     return render(request, "orgs/tree.html", context)
 
 
+GROUP_ORDER = ["steering", "steering_office", "party", "discipline", "coordination"]
+ROLE_ORDER = ["lead", "director", "deputy", "member"]
+
+
+def _rank(field: str, order: list[str]):
+    """Order by a list of choice values (lead before deputy, not alphabetically)."""
+    return Case(*(When(**{field: v}, then=Value(i)) for i, v in enumerate(order)), default=Value(len(order)),
+                output_field=IntegerField())
+
+
 def unit_context(user, unit) -> dict:
     current = PostAssignment.objects.current().select_related("person")
     posts = Prefetch("posts", queryset=visible(user, Post.objects.all()).prefetch_related(
@@ -45,9 +55,9 @@ def unit_context(user, unit) -> dict:
     leadership_posts = visible(user, Post.objects.filter(unit=unit, department__isnull=True)).prefetch_related(
         Prefetch("assignments", queryset=current, to_attr="current_assignments")
     )
-    groups = visible(user, OrgGroup.objects.filter(unit=unit)).prefetch_related(
-        Prefetch("memberships", queryset=GroupMembership.objects.current().select_related("person", "person__unit"),
-                 to_attr="current_memberships")
+    groups = visible(user, OrgGroup.objects.filter(unit=unit)).order_by(_rank("kind", GROUP_ORDER)).prefetch_related(
+        Prefetch("memberships", queryset=GroupMembership.objects.current().select_related("person", "person__unit")
+                 .order_by(_rank("role", ROLE_ORDER), "person__code"), to_attr="current_memberships")
     )
     return {
         "unit": unit,
