@@ -147,3 +147,26 @@ def test_the_english_ui_is_one_click_away(client_for):
 def test_anonymous_users_are_sent_to_login(client, demo_org):
     response = client.get(reverse("orgs:tree"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_the_org_workbook_downloads_and_uploads_through_the_screens(client_for):
+    client = client_for("lianban")
+    template = client.get(reverse("orgs:workbook_template"))
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    exported = client.get(reverse("orgs:workbook_export"))
+    assert exported.content[:2] == b"PK"
+    assert AuditEntry.objects.filter(action="export", actor_label__startswith="杨丽").exists()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("org.xlsx", exported.content)
+    response = client.post(reverse("orgs:workbook_import"), {"file": upload, "commit": "0"})
+    assert "校验通过" in response.content.decode()
+    bad = SimpleUploadedFile("org.xlsx", b"not a workbook")
+    response = client.post(reverse("orgs:workbook_import"), {"file": bad, "commit": "1"})
+    assert "未写入任何数据" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_cannot_open_the_org_import(client_for):
+    assert client_for("keyuan").get(reverse("orgs:workbook_import")).status_code == 403
