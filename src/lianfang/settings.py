@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "lianfang.access",
     "lianfang.powers",
     "lianfang.flows",
+    "lianfang.monitoring",
+    "lianfang.alerts",
 ]
 
 MIDDLEWARE = [

@@ -133,6 +133,8 @@ def visible(user, queryset: QuerySet) -> QuerySet:
         return queryset.none()
     if paths.kind in ("org", "shared"):
         return queryset.filter(_in(paths.unit, scope.org_units))
+    if paths.kind == "oversight":
+        return queryset.filter(_in(paths.unit, scope.oversight_units | scope.edit_units))
     if paths.kind == "audit":
         condition = _in(paths.unit, scope.oversight_units)
         if paths.actor and scope.user_id:
@@ -151,6 +153,8 @@ def _sees(scope: Scope, obj) -> bool:
     unit_id = unit_id_of(obj)
     if paths.kind in ("org", "shared"):
         return unit_id in scope.org_units
+    if paths.kind == "oversight":
+        return unit_id in scope.oversight_units or unit_id in scope.edit_units
     if paths.kind == "audit":
         return unit_id in scope.oversight_units or (
             paths.actor is not None and getattr(obj, paths.actor) == scope.user_id and scope.user_id is not None
@@ -182,6 +186,8 @@ def can(user, action: str, obj) -> bool:
         return False  # the trail is append-only for everyone
     if paths.kind == "org":
         return unit_id in scope.manage_units
+    if paths.kind == "oversight":
+        return unit_id in scope.oversight_units or unit_id in scope.edit_units
     # Records: the unit head and the office edit the whole unit; department heads
     # and leaders their departments; staff their own posts' records.
     return (

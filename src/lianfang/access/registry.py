@@ -10,6 +10,9 @@ department or post, to those. `kind` says how visible it is:
             the departments in their charge, the head and oversight the whole unit.
 - "shared": unit-wide reference data (the power catalogue, flowcharts): seen like
             the structure by everyone in the unit, changed like records.
+- "oversight": supervision data naming officials (engine findings, case events,
+            alerts): the unit head, the office, the discipline group and the
+            higher-level groups see and handle them.
 - "audit":  the trail. Only oversight roles, and each user's own entries.
 """
 
