@@ -14,6 +14,7 @@ urlpatterns = [
     path("powers/", include("lianfang.powers.urls")),
     path("flows/", include("lianfang.flows.urls")),
     path("audit/", include("lianfang.audit.urls")),
+    path("api/", include("lianfang.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
