@@ -100,10 +100,9 @@ def _check(record: dict, allowed_powers: set[str] | None) -> tuple[dict | None, 
             return None, f"字段 {name} 超过 {limit} 个字符"
     if allowed_powers is not None and event.power_code not in allowed_powers:
         return None, f"职权编码 {event.power_code} 不属于本令牌所属单位"
-    try:
-        attributes = json.loads(json.dumps(event.attrs, ensure_ascii=False, default=str))
-    except (TypeError, ValueError):
-        return None, "附加属性无法保存"
+    attributes = event.attrs
+    if any(isinstance(v, dict | list) for v in attributes.values()):
+        return None, "附加属性只能是文字或数字"
     return {
         "event_id": event.event_id, "case_id": event.case_id, "power_code": event.power_code,
         "step_code": event.step_code, "actor_id": event.actor_id or "", "timestamp": str(record["timestamp"]).strip(),
@@ -129,17 +128,67 @@ def store_events(unit, rows, *, token=None, allowed_powers: set[str] | None = No
         else:
             good[clean["event_id"]] = clean
     with transaction.atomic():
+        from django.db import connection
+
         existing = set()
         ids = list(good)
-        for start in range(0, len(ids), 900):  # stay under SQLite's variable limit
-            existing.update(CaseEvent.objects.filter(unit=unit, event_id__in=ids[start:start + 900])
+        step = 900 if connection.vendor == "sqlite" else 100_000  # SQLite caps bound variables
+        for start in range(0, len(ids), step):
+            existing.update(CaseEvent.objects.filter(unit=unit, event_id__in=ids[start:start + step])
                             .values_list("event_id", flat=True))
-        new = [CaseEvent(unit=unit, token=token, **values) for key, values in good.items() if key not in existing]
-        # ignore_conflicts covers a concurrent resend of the same batch.
-        CaseEvent.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        new = [values for key, values in good.items() if key not in existing]
+        _insert(unit, token, new)
     result.duplicates += len(existing)
     result.stored = len(new)
     return result
+
+
+INSERT_COLUMNS = ("unit_id", "token_id", "event_id", "case_id", "power_code", "step_code", "actor_id", "timestamp",
+                  "at", "attributes", "received_at")
+
+
+def _insert(unit, token, rows: list[dict]) -> None:
+    """One multi-row statement per chunk, straight to the database: the ORM's
+    bulk_create spends ~0.3 ms of Python per row, which is most of the budget of
+    a 10,000-event batch. ON CONFLICT covers a concurrent resend of the batch."""
+    if not rows:
+        return
+    from django.db import connection
+    from django.utils import timezone
+
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
+    conflict = "ON CONFLICT (unit_id, event_id) DO NOTHING"
+    received = timezone.now()
+    token_id = token.pk if token is not None else None
+    if connection.vendor == "postgresql":
+        # Eleven arrays instead of 110,000 placeholders: psycopg needs no query
+        # splitting and PostgreSQL unnests them in one pass.
+        data = [
+            [unit.pk] * len(rows), [token_id] * len(rows), *([r[k] for r in rows] for k in INSERT_COLUMNS[2:8]),
+            [r["at"] for r in rows], [json.dumps(r["attributes"], ensure_ascii=False, default=str) for r in rows],
+            [received] * len(rows),
+        ]
+        types = ["bigint", "bigint", "text", "text", "text", "text", "text", "text", "timestamptz", "jsonb",
+                 "timestamptz"]
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) {conflict}", data)
+        return
+    ops = connection.ops
+    received = ops.adapt_datetimefield_value(received)
+    values = [
+        (unit.pk, token_id, r["event_id"], r["case_id"], r["power_code"], r["step_code"], r["actor_id"],
+         r["timestamp"], ops.adapt_datetimefield_value(r["at"]), json.dumps(r["attributes"], ensure_ascii=False,
+                                                                              default=str), received)
+        for r in rows
+    ]
+    per_row = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 800):  # SQLite caps the bound variables of one statement
+            part = values[start:start + 800]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([per_row] * len(part))} {conflict}",
+                           [v for row in part for v in row])
 
 
 def unit_power_codes(unit) -> set[str]:

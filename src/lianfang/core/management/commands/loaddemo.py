@@ -8,6 +8,7 @@ from lianfang.audit.services import record
 # Each module's demo loader, in dependency order. Later modules append theirs.
 LOADERS = [
     ("组织机构", "lianfang.demo.orgs"),
+    ("职权目录与流程图", "lianfang.demo.powers"),
 ]
 
 
