@@ -48,7 +48,26 @@ MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 15
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXTERNAL, INTERNAL = "外部", "内部"
-POST_SEPARATORS = re.compile(r"[、；;，,\n\r]+")
+POST_SEPARATORS = "、；;，,\n\r"
+_OPEN, _CLOSE = "（(【[", "）)】]"
+
+
+def split_posts(text: str) -> list[str]:
+    """Split a cell listing several posts, but not inside brackets: a post may be
+    called 副局长（分管安全监察、行政审批）."""
+    parts, current, depth = [], [], 0
+    for char in text:
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(0, depth - 1)
+        if char in POST_SEPARATORS and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
 CODE_HELP = "只能由字母、数字、“-”“_”“.”组成，且以字母或数字开头"
 
 # --------------------------------------------------------------------------- layout
@@ -633,7 +652,7 @@ class _Validator:
         if department:
             item.department = self.department(row, department)
         posts = self.text(row, "posts")
-        for token in (t.strip(_TRIM) for t in POST_SEPARATORS.split(posts)):
+        for token in (t.strip(_TRIM) for t in split_posts(posts)):
             if not token:
                 continue
             post = self.post(row, token, item.department)
