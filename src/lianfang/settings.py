@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "lianfang.flows",
     "lianfang.monitoring",
     "lianfang.alerts",
+    "lianfang.risks",
+    "lianfang.measures",
+    "lianfang.reviews",
+    "lianfang.reports",
 ]
 
 MIDDLEWARE = [

@@ -13,8 +13,12 @@ urlpatterns = [
     path("orgs/", include("lianfang.orgs.urls")),
     path("powers/", include("lianfang.powers.urls")),
     path("flows/", include("lianfang.flows.urls")),
+    path("risks/", include("lianfang.risks.urls")),
+    path("reviews/", include("lianfang.reviews.urls")),
+    path("reports/", include("lianfang.reports.urls")),
     path("audit/", include("lianfang.audit.urls")),
     path("api/", include("lianfang.monitoring.urls")),
+    path("supervision/", include("lianfang.monitoring.web_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,153 @@
+"""Rules about risk points: rating with the unit's model, re-rating when the
+model changes, tiered responsibility, and carrying risks into next year."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+
+from lianfang.audit.models import Action
+from lianfang.audit.services import record
+from lianfang.orgs.models import Charge, GroupKind, GroupMembership, Person, PostAssignment, RankClass
+
+from .models import FindingLevel, Level, RatingModel, RiskPoint
+from .rating import ModelError, rate
+
+
+def active_model(unit) -> RatingModel:
+    """The unit's own active model, else the nearest ancestor's, else the default."""
+    ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    # Ascending versions, so that the newest active version of each owner wins.
+    models = {m.unit_id: m for m in RatingModel.objects.filter(Q(unit_id__in=ids) | Q(unit__isnull=True), is_active=True)
+              .order_by("version")}
+    for unit_id in reversed(ids):
+        if unit_id in models:
+            return models[unit_id]
+    if None in models:
+        return models[None]
+    raise ModelError("系统中没有启用的风险评级模型。")
+
+
+def apply_rating(risk: RiskPoint, inputs: dict, model: RatingModel | None = None) -> RiskPoint:
+    """Rate with the given (or active) model and store score, level and explanation.
+    Raises ModelError with a Chinese message for missing or out-of-range scores."""
+    model = model or active_model(risk.unit)
+    result = rate(model.kind, model.definition, inputs)
+    risk.rating_model = model
+    risk.rating_inputs = inputs
+    risk.inherent_score, risk.inherent_level = result.inherent_score, result.inherent_level
+    risk.residual_score, risk.residual_level = result.residual_score, result.residual_level
+    risk.explanation = result.explanation
+    return risk
+
+
+@dataclass
+class Move:
+    risk: RiskPoint
+    before: str
+    after: str
+    before_residual: str
+    after_residual: str
+
+
+def rerate(risks, model: RatingModel, *, commit: bool = False, user=None) -> list[Move]:
+    """Re-rate risk points under another model (version). Returns what moved;
+    writes only with commit. Entries whose inputs do not fit the new model (a new
+    factor nobody has scored yet) are left as they were and reported by the caller."""
+    moves = []
+    with transaction.atomic():
+        for risk in risks:
+            before, before_residual = risk.inherent_level, risk.residual_level
+            try:
+                apply_rating(risk, dict(risk.rating_inputs), model)
+            except ModelError:
+                continue
+            if commit:
+                risk.save()
+            if (before, before_residual) != (risk.inherent_level, risk.residual_level):
+                moves.append(Move(risk, before, risk.inherent_level, before_residual, risk.residual_level))
+        if commit:
+            record(Action.UPDATE, model, changes={"rerated": len(moves)}, user=user)
+    return moves
+
+
+def _holders(post_id):
+    return Person.objects.filter(pk__in=PostAssignment.objects.current().filter(post_id=post_id).values("person_id"))
+
+
+def default_responsible(risk: RiskPoint) -> tuple[Person | None, str]:
+    """Tiered responsibility (seed 000 §四(二)3): 高 → the unit head (supervised by
+    the party group and the discipline group); 中 → the leader in charge; 低 →
+    the department head; the unit head's own high risks → the higher-level
+    discipline body. Returns (person, body) — body names a group when no single
+    person is responsible."""
+    level = risk.level
+    unit_heads = Person.objects.filter(unit_id=risk.unit_id, rank_class=RankClass.HEAD, is_active=True,
+                                       pk__in=PostAssignment.objects.current().values("person_id"))
+    subject = risk.person or (_holders(risk.post_id).first() if risk.post_id else None)
+    if level == Level.HIGH:
+        if subject is not None and subject.rank_class == RankClass.HEAD:
+            return None, "上级纪委（主要负责人的高等级风险）"
+        return unit_heads.first(), "党组、纪检组监督"
+    if level == Level.MEDIUM:
+        if risk.department_id:
+            leader = Person.objects.filter(pk__in=Charge.objects.current().filter(
+                department_id=risk.department_id).values("person_id")).first()
+            if leader:
+                return leader, ""
+        if subject is not None and subject.rank_class in (RankClass.LEADER, RankClass.HEAD):
+            return subject, ""
+        return unit_heads.first(), ""
+    if risk.department_id:
+        head = Person.objects.filter(
+            unit_id=risk.unit_id, rank_class=RankClass.DEPT_HEAD,
+            pk__in=PostAssignment.objects.current().filter(post__department_id=risk.department_id).values("person_id"),
+        ).first()
+        if head:
+            return head, ""
+    if risk.finding_level in (FindingLevel.LEADERSHIP, FindingLevel.UNIT) and subject is not None:
+        return subject, ""
+    office = GroupMembership.objects.current().filter(group__unit_id=risk.unit_id,
+                                                       group__kind=GroupKind.STEERING_OFFICE).first()
+    return (office.person if office else unit_heads.first()), ""
+
+
+def assign_responsibility(risk: RiskPoint, *, override: Person | None = None, reason: str = "") -> RiskPoint:
+    """Fill the responsible leader from the level, or take an override — which
+    needs a reason."""
+    if override is not None:
+        if not reason.strip():
+            raise ValueError("调整责任人须写明理由。")
+        risk.responsible, risk.responsible_body, risk.responsibility_override = override, "", reason.strip()
+        return risk
+    risk.responsible, risk.responsible_body = default_responsible(risk)
+    risk.responsibility_override = ""
+    return risk
+
+
+@transaction.atomic
+def carry_over(unit, from_year: int, to_year: int, *, user=None) -> int:
+    """"回头看": copy last year's confirmed risk points (with their measures) into
+    the new year's campaign as drafts to revise; each copy points back."""
+    from lianfang.measures.models import Measure
+
+    existing = set(RiskPoint.objects.filter(unit=unit, year=to_year).values_list("previous_id", flat=True))
+    copied = 0
+    for old in RiskPoint.objects.filter(unit=unit, year=from_year).prefetch_related("measures", "discovery"):
+        if old.pk in existing:
+            continue
+        new = RiskPoint.objects.get(pk=old.pk)
+        new.pk = None
+        new.year, new.previous, new.status = to_year, old, "draft"
+        new.review_chain, new.review_round, new.review_step = [], 0, 0
+        new.save()
+        new.discovery.set(old.discovery.all())
+        Measure.objects.bulk_create([
+            Measure(risk=new, content=m.content, line=m.line, kind=m.kind, owner=m.owner, owner_text=m.owner_text,
+                    deadline=None, rule_name=m.rule_name if not m.rule_done_at else "", sort_order=m.sort_order)
+            for m in old.measures.all()
+        ])
+        copied += 1
+    record(Action.CREATE, object_type="risks.carry_over", object_repr=f"{unit} {from_year}→{to_year} 回头看",
+           unit_id=unit.pk, user=user, changes={"copied": copied})
+    return copied
