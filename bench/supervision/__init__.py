@@ -1,0 +1,1 @@
+"""Benchmarks of the supervision engine (run: python -m bench.supervision)."""

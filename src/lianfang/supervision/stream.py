@@ -1,0 +1,809 @@
+"""Incremental (stream) supervision engine.
+
+Per open case it keeps the case's events (sorted by (timestamp, event_id)) and a small summary
+that an in-order event updates in O(1). An out-of-order event triggers a replay of that one
+case (O(case length)), never of the history. Findings are a pure function of
+(events, now): the engine emits *deltas* — new or updated findings, and retractions
+(`Finding.retracted`) when a late event or the passing of time invalidates an earlier one.
+Applying all deltas (see `FindingSet`) gives exactly the batch result for the same events and
+the same `now`.
+
+Memory: a case is evicted once it has reached an end step and the watermark (max event time
+seen minus `allowed_lateness`) has passed its last event. Pattern rules keep only records
+inside their windows (split purchases, repeats) or open periods (concentration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from bisect import bisect_left, insort
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .calendar import WorkCalendar, resolve_calendar
+from .events import Event, event_from_mapping, parse_ts, to_ident, to_number
+from .findings import Finding, Key, escalate, make
+from .model import DAY_US, HOUR_US, Flowchart, FlowSet, load_flows
+from .patterns import period_end_us, period_label, period_of, split_flags
+
+NEG_INF = -(1 << 62)
+#: Rules attached to one event and its actor: the only ones repeat escalation applies to.
+PER_EVENT_RULES = frozenset({"unknown_step", "skipped_step", "order_violation", "step_overdue", "sod_violation",
+                             "discretion_out_of_range", "off_hours", "too_fast"})
+
+
+def _as_us(value: Any, offset_us: int) -> int:
+    if isinstance(value, int):
+        return value
+    return parse_ts(value, offset_us)
+
+
+def _lateness_us(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.timedelta):
+        return int(v / dt.timedelta(microseconds=1))
+    return int(v)
+
+
+class _Case:
+    __slots__ = (
+        "cid", "evs", "ids", "flow", "power", "last_ts", "last_day", "last_known", "first_day",
+        "counted_us", "stopped_wd", "max_used", "cross", "done", "closed_ts", "applicant", "purchase",
+        "pairs", "findings", "volatile",
+    )
+
+    def __init__(self, cid: str):
+        self.cid = cid
+        self.evs: list[Event] = []
+        self.ids: set[str] = set()
+        self.flow: Flowchart | None = None
+        self.power: str | None = None
+        self.findings: dict[Key, Finding] = {}
+        self.volatile: list[Key] = []
+        self.reset()
+
+    def reset(self) -> None:
+        self.last_ts: int | None = None
+        self.last_day = 0
+        self.last_known = -1
+        self.first_day = 0
+        self.counted_us = 0
+        self.stopped_wd = 0
+        self.max_used = NEG_INF
+        self.cross: Event | None = None
+        self.done: dict[str, list[int]] = {}
+        self.closed_ts: int | None = None
+        self.applicant: str | None = None
+        self.purchase: tuple[Event, float, str] | None = None
+        self.pairs: dict[str, Event] = {}
+
+
+class _Repeat:
+    """Repeat escalation: per (rule, actor) the event-bound findings sorted by time."""
+
+    def __init__(self, flows: FlowSet):
+        self.flows = flows
+        self.groups: dict[tuple[str, str], list[tuple[tuple, Finding]]] = {}
+        self.red: set[Key] = set()
+        self.heap: list[tuple[int, tuple[str, str]]] = []
+        self.wmax = max((f.params.repeat_window_us for f in flows.flows), default=0)
+
+    @staticmethod
+    def skey(f: Finding) -> tuple:
+        return (f.ts_us, f.case_id, f.event_id, f.step_code or "", f.attribute or "")
+
+    def _flag(self, lst: list[tuple[tuple, Finding]], i: int) -> list[Finding]:
+        if i >= len(lst):
+            return []
+        f = lst[i][1]
+        flow = self.flows.by_code.get(f.flowchart_code or "")
+        on = False
+        if i > 0 and flow is not None and f.rule in flow.params.repeat_rules:
+            on = f.ts_us - lst[i - 1][0][0] <= flow.params.repeat_window_us
+        was = f.key in self.red
+        if on == was:
+            return []
+        if on:
+            self.red.add(f.key)
+        else:
+            self.red.discard(f.key)
+        return [f]
+
+    def add(self, f: Finding) -> list[Finding]:
+        g = (f.rule, f.actor_id)
+        lst = self.groups.setdefault(g, [])
+        sk = self.skey(f)
+        i = bisect_left(lst, sk, key=lambda e: e[0])
+        lst.insert(i, (sk, f))
+        heapq.heappush(self.heap, (f.ts_us, g))
+        return self._flag(lst, i) + self._flag(lst, i + 1)
+
+    def remove(self, f: Finding) -> list[Finding]:
+        g = (f.rule, f.actor_id)
+        lst = self.groups.get(g)
+        if not lst:
+            return []
+        sk = self.skey(f)
+        i = bisect_left(lst, sk, key=lambda e: e[0])
+        if i >= len(lst) or lst[i][0] != sk:
+            return []
+        del lst[i]
+        self.red.discard(f.key)
+        return self._flag(lst, i)
+
+    def final(self, f: Finding) -> Finding:
+        if f.key in self.red:
+            flow = self.flows.by_code.get(f.flowchart_code or "")
+            return escalate(f, flow.params.raw["repeat_window_days"] if flow else 0, flow)
+        return f
+
+    def evict(self, horizon: int) -> None:
+        cut = horizon - self.wmax
+        while self.heap and self.heap[0][0] < cut:
+            _, g = heapq.heappop(self.heap)
+            lst = self.groups.get(g)
+            while lst and lst[0][0][0] < cut:
+                self.red.discard(lst[0][1].key)
+                del lst[0]
+            if lst is not None and not lst:
+                del self.groups[g]
+
+
+class _Split:
+    """split_purchase: near-threshold purchases per (flowchart, supplier), kept for 2 windows."""
+
+    def __init__(self, engine: SupervisionStream):
+        self.e = engine
+        self.groups: dict[tuple[int, str], list[tuple[int, str, str]]] = {}
+        self.recs: dict[tuple[int, str, str], tuple[Event, float, str, Flowchart, str | None]] = {}
+        self.by_case: dict[str, tuple[tuple[int, str], tuple[int, str, str]]] = {}
+        self.emitted: dict[tuple[int, str, str], Finding] = {}
+        self.heap: list[tuple[int, tuple[int, str]]] = []
+
+    def update(self, case: _Case, out: list[Finding]) -> None:
+        flow = case.flow
+        new = None
+        if flow is not None and case.purchase is not None and flow.params.on("split_purchase"):
+            ev, amt, sup = case.purchase
+            p = flow.params
+            if p.split_threshold is not None and p.split_low <= amt < p.split_threshold:
+                new = ((flow.idx, sup), (ev.ts, case.cid, ev.event_id))
+        old = self.by_case.get(case.cid)
+        if old == new:
+            return
+        touched = []
+        if old is not None:
+            g, sk = old
+            lst = self.groups[g]
+            i = bisect_left(lst, sk)
+            if i < len(lst) and lst[i] == sk:
+                del lst[i]
+            self.recs.pop(sk, None)
+            f = self.emitted.pop(sk, None)
+            if f is not None:
+                out.append(f.retraction())
+            del self.by_case[case.cid]
+            touched.append(g)
+        if new is not None:
+            g, sk = new
+            insort(self.groups.setdefault(g, []), sk)
+            ev, amt, sup = case.purchase  # type: ignore[misc]
+            self.recs[sk] = (ev, amt, sup, flow, case.power)  # type: ignore[assignment]
+            self.by_case[case.cid] = new
+            heapq.heappush(self.heap, (sk[0], g))
+            if g not in touched:
+                touched.append(g)
+        for g in touched:
+            self._recompute(g, out)
+
+    def _recompute(self, g: tuple[int, str], out: list[Finding]) -> None:
+        lst = self.groups.get(g, [])
+        if not lst:
+            return
+        flow = self.e.flows.flows[g[0]]
+        p = flow.params
+        w = p.split_window_us
+        ts = [sk[0] for sk in lst]
+        fy, fr, cnt = split_flags(ts, w, p.split_min_count, p.split_red_count)
+        frozen = self.e._horizon() - w
+        off = self.e.cal.offset_us
+        for i, sk in enumerate(lst):
+            if sk[0] < frozen:
+                continue
+            old = self.emitted.get(sk)
+            if not fy[i]:
+                if old is not None:
+                    del self.emitted[sk]
+                    out.append(old.retraction())
+                continue
+            ev, amt, sup, fl, power = self.recs[sk]
+            f = make("split_purchase", "red" if fr[i] else "yellow", fl, sk[1], power, ev.step_code, ev.actor_id,
+                     ev.event_id, ev.ts, off, value=amt, limit=p.split_threshold, related=sup,
+                     extra=(("count", cnt[i]), ("window_days", p.raw["split_window_days"])))
+            if old != f:
+                self.emitted[sk] = f
+                out.append(f)
+
+    def evict(self, horizon: int) -> None:
+        while self.heap:
+            t, g = self.heap[0]
+            w = self.e.flows.flows[g[0]].params.split_window_us
+            if t >= horizon - 2 * w:
+                break
+            heapq.heappop(self.heap)
+            lst = self.groups.get(g)
+            while lst and lst[0][0] < horizon - 2 * w:
+                sk = lst.pop(0)
+                rec = self.recs.pop(sk, None)
+                self.emitted.pop(sk, None)
+                if rec is not None and self.by_case.get(sk[1], (None, None))[1] == sk:
+                    del self.by_case[sk[1]]
+            if lst is not None and not lst:
+                del self.groups[g]
+
+
+class _Concentration:
+    """concentration: (case, official) pairs per (flowchart, period); judged when the period closes."""
+
+    def __init__(self, engine: SupervisionStream):
+        self.e = engine
+        self.periods: dict[tuple[int, int], dict[str, tuple[str, str | None, dict[str, Event]]]] = {}
+        self.by_case: dict[str, set[tuple[int, int]]] = {}
+        self.next_end = -(1 << 62)  # earliest end of an open period (lower bound)
+
+    def update(self, case: _Case) -> None:
+        flow = case.flow
+        contrib: dict[tuple[int, int], dict[str, Event]] = {}
+        if flow is not None and case.applicant is not None and flow.params.on("concentration"):
+            k = flow.params.period_months
+            off = self.e.cal.offset_us
+            for actor, ev in case.pairs.items():
+                if actor == case.applicant:
+                    continue
+                contrib.setdefault((flow.idx, period_of(ev.ts, off, k)), {})[actor] = ev
+        old = self.by_case.get(case.cid, set())
+        for pk in old - contrib.keys():
+            d = self.periods.get(pk)
+            if d is not None:
+                d.pop(case.cid, None)
+        for pk, pairs in contrib.items():
+            d = self.periods.get(pk)
+            if d is None:
+                d = self.periods[pk] = {}
+                end = period_end_us(pk[1], self.e.cal.offset_us, flow.params.period_months)  # type: ignore[union-attr]
+                if end < self.next_end:
+                    self.next_end = end
+            d[case.cid] = (case.applicant, case.power, pairs)  # type: ignore[assignment]
+        if contrib:
+            self.by_case[case.cid] = set(contrib)
+        else:
+            self.by_case.pop(case.cid, None)
+
+    def add_pair(self, case: _Case, ev: Event) -> None:
+        """Fast path for an in-order event that adds one (case, official) pair."""
+        flow = case.flow
+        if flow is None or case.applicant is None or ev.actor_id == case.applicant or \
+                not flow.params.on("concentration"):
+            return
+        pk = (flow.idx, period_of(ev.ts, self.e.cal.offset_us, flow.params.period_months))
+        d = self.periods.get(pk)
+        if d is None:
+            d = self.periods[pk] = {}
+            end = period_end_us(pk[1], self.e.cal.offset_us, flow.params.period_months)
+            if end < self.next_end:
+                self.next_end = end
+        entry = d.get(case.cid)
+        if entry is None:
+            d[case.cid] = (case.applicant, case.power, {ev.actor_id: ev})  # type: ignore[dict-item]
+            self.by_case.setdefault(case.cid, set()).add(pk)
+        else:
+            entry[2][ev.actor_id] = ev  # type: ignore[index]
+
+    def close(self, horizon: int | None, out: list[Finding]) -> None:
+        if horizon is not None and horizon < self.next_end:
+            return
+        off = self.e.cal.offset_us
+        self.next_end = 1 << 62
+        for pk in sorted(self.periods):
+            flow = self.e.flows.flows[pk[0]]
+            k = flow.params.period_months
+            end = period_end_us(pk[1], off, k)
+            if horizon is not None and end > horizon:
+                self.next_end = min(self.next_end, end)
+                continue
+            out.extend(concentration_findings(flow, pk[1], self.periods.pop(pk), off))
+
+    def forget(self, cid: str) -> None:
+        self.by_case.pop(cid, None)
+
+
+def concentration_findings(flow: Flowchart, pid: int, cases: Mapping[str, tuple[str, str | None, dict[str, Event]]],
+                           offset_us: int) -> list[Finding]:
+    p = flow.params
+    n_total = 0
+    n_o: Counter[str] = Counter()
+    n_a: Counter[str] = Counter()
+    n_ao: Counter[tuple[str, str]] = Counter()
+    for app, _power, pairs in cases.values():
+        if not pairs:
+            continue
+        n_total += 1
+        n_a[app] += 1
+        for actor in pairs:
+            n_o[actor] += 1
+            n_ao[(app, actor)] += 1
+    out = []
+    label = period_label(pid, p.period_months)
+    for cid, (app, power, pairs) in cases.items():
+        na = n_a[app]
+        if na < p.conc_min_cases:
+            continue
+        for actor, ev in pairs.items():
+            nao = n_ao[(app, actor)]
+            share = nao / na
+            share_o = n_o[actor] / n_total
+            if share >= p.conc_share and share / share_o >= p.conc_lift:
+                out.append(make("concentration", "red" if share >= p.conc_red_share else "yellow", flow, cid, power,
+                                ev.step_code, actor, ev.event_id, ev.ts, offset_us, value=share, limit=share_o,
+                                related=app, extra=(("n_applicant", na), ("n_pair", nao), ("period", label))))
+    return out
+
+
+class SupervisionStream:
+    """Incremental engine: `feed(event)`, `tick(now)`, `finish()` each return a list of deltas.
+
+    allowed_lateness: how far behind the watermark (max event time seen) an event may arrive and
+    still be judged exactly like batch. `None` = unbounded (nothing is evicted before `finish()`).
+    Events of unknown (already evicted or never seen) cases older than the watermark minus the
+    lateness are dropped and counted in `stats["late_dropped"]`.
+    """
+
+    def __init__(
+        self,
+        flows: FlowSet | str | Path | Iterable[Mapping[str, Any]],
+        calendar: WorkCalendar | str | Path | Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        allowed_lateness: dt.timedelta | int | None = dt.timedelta(days=1),
+        now: Any = None,
+    ):
+        self.flows = load_flows(flows, config)
+        self.cal = resolve_calendar(calendar)
+        self.lateness = _lateness_us(allowed_lateness)
+        self.now: int | None = None if now is None else _as_us(now, self.cal.offset_us)
+        self.wm: int = NEG_INF
+        self.cases: dict[str, _Case] = {}
+        self._closing: list[tuple[int, str]] = []
+        self._repeat = _Repeat(self.flows)
+        self._repeat_rules = frozenset().union(*(f.params.repeat_rules for f in self.flows.flows)) & PER_EVENT_RULES
+        self._split = _Split(self)
+        self._conc = _Concentration(self)
+        self._last_h = NEG_INF
+        self.stats: Counter[str] = Counter()
+        self.issues: deque[str] = deque(maxlen=1000)
+        self._out: list[Finding] = []
+
+    # ---- public API ------------------------------------------------------------
+    def feed(self, event: Event | Mapping[str, Any]) -> list[Finding]:
+        """Process one event; returns the finding deltas it causes."""
+        if not isinstance(event, Event):
+            try:
+                event = event_from_mapping(event, self.cal.offset_us)
+            except ValueError as exc:
+                self.stats["malformed"] += 1
+                self.issues.append(str(exc))
+                return []
+        self._out = out = []
+        self._feed(event)
+        if self.lateness is not None and self.wm - self.lateness > self._last_h:
+            self._maybe_evict()
+        return out
+
+    def feed_many(self, events: Iterable[Event | Mapping[str, Any]]) -> list[Finding]:
+        res: list[Finding] = []
+        for e in events:
+            res.extend(self.feed(e))
+        return res
+
+    def tick(self, now: Any) -> list[Finding]:
+        """Advance the wall clock: (re)computes deadline warnings/overruns of all open cases."""
+        self.now = _as_us(now, self.cal.offset_us)
+        self._out = []
+        for case in list(self.cases.values()):
+            if case.flow is not None and case.closed_ts is None:
+                self._refresh_volatile(case)
+        return self._out
+
+    def finish(self) -> list[Finding]:
+        """End of input: close every pattern period and release all state."""
+        self._out = out = []
+        self._conc.close(None, out)
+        self.cases.clear()
+        self._closing.clear()
+        self._split = _Split(self)
+        self._conc = _Concentration(self)
+        self._repeat = _Repeat(self.flows)
+        return out
+
+    @property
+    def open_cases(self) -> int:  # cases held in memory (open, or closed but within the lateness)
+        return len(self.cases)
+
+    def state_size(self) -> dict[str, int]:
+        return {
+            "cases": len(self.cases),
+            "events_held": sum(len(c.evs) for c in self.cases.values()),
+            "repeat_entries": sum(len(v) for v in self._repeat.groups.values()),
+            "split_records": len(self._split.recs),
+            "concentration_cases": sum(len(v) for v in self._conc.periods.values()),
+        }
+
+    # ---- internals -------------------------------------------------------------
+    def _horizon(self) -> int:
+        if self.lateness is None or self.wm == NEG_INF:
+            return NEG_INF
+        return self.wm - self.lateness
+
+    def _feed(self, ev: Event) -> None:
+        case = self.cases.get(ev.case_id)
+        if case is None:
+            if self.lateness is not None and ev.ts < self.wm - self.lateness:
+                self.stats["late_dropped"] += 1
+                return
+            case = self.cases[ev.case_id] = _Case(ev.case_id)
+            case.power = ev.power_code
+            case.flow = self.flows.flow_for(ev.power_code)
+        elif ev.event_id in case.ids:
+            self.stats["duplicates"] += 1
+            return
+        t = ev.ts
+        if t > self.wm:
+            self.wm = t
+        case.ids.add(ev.event_id)
+        evs = case.evs
+        last = evs[-1] if evs else None
+        if last is None or t > last.ts or (t == last.ts and ev.event_id > last.event_id):
+            evs.append(ev)
+            if case.flow is None:
+                if len(evs) == 1:
+                    self._refresh_volatile(case)
+                    heapq.heappush(self._closing, (ev.ts, case.cid))
+                return
+            was_closed = case.closed_ts is not None
+            npairs0, buy0 = len(case.pairs), case.purchase
+            new: list[Finding] = []
+            self._apply(case, ev, new)
+            for f in new:
+                self._set(case, f)
+            if self.now is not None or case.cross is not None or case.volatile:
+                self._refresh_volatile(case)
+            if case.purchase is not buy0:
+                self._split.update(case, self._out)
+            if len(case.pairs) != npairs0:  # also the first event of a new case: no earlier contribution
+                self._conc.add_pair(case, ev)
+            if not was_closed and case.closed_ts is not None:
+                heapq.heappush(self._closing, (case.evs[-1].ts, case.cid))
+        else:
+            self.stats["rebuilds"] += 1
+            insort(evs, ev, key=lambda e: (e.ts, e.event_id))
+            self._rebuild(case)
+
+    def _rebuild(self, case: _Case) -> None:
+        was_closed = case.closed_ts is not None
+        first = case.evs[0]
+        case.power = first.power_code
+        case.flow = self.flows.flow_for(first.power_code)
+        case.reset()
+        new: list[Finding] = []
+        if case.flow is not None:
+            for ev in case.evs:
+                self._apply(case, ev, new)
+        fresh = {f.key: f for f in new}
+        for k in [k for k in case.findings if k not in fresh and k not in case.volatile]:
+            self._unset(case, k)
+        for f in new:
+            self._set(case, f)
+        self._refresh_volatile(case)
+        self._split.update(case, self._out)
+        self._conc.update(case)
+        if case.flow is None:
+            heapq.heappush(self._closing, (case.evs[-1].ts, case.cid))
+        if not was_closed and case.closed_ts is not None:
+            heapq.heappush(self._closing, (case.evs[-1].ts, case.cid))
+
+    # -- finding bookkeeping (escalation-aware) --
+    def _escalatable(self, f: Finding) -> bool:
+        return f.event_id is not None and f.actor_id is not None and f.rule in self._repeat_rules
+
+    def _set(self, case: _Case, f: Finding) -> None:
+        old = case.findings.get(f.key)
+        if old == f:
+            return
+        case.findings[f.key] = f
+        out = self._out
+        if self._escalatable(f):
+            flips: list[Finding] = []
+            if old is not None:
+                flips += self._repeat.remove(old)
+            flips += self._repeat.add(f)
+            out.append(self._repeat.final(f))
+            for g in flips:
+                if g.key != f.key:
+                    out.append(self._repeat.final(g))
+        else:
+            out.append(f)
+
+    def _unset(self, case: _Case, key: Key) -> None:
+        f = case.findings.pop(key, None)
+        if f is None:
+            return
+        self._out.append(f.retraction())
+        if self._escalatable(f):
+            for g in self._repeat.remove(f):
+                self._out.append(self._repeat.final(g))
+
+    # -- the per-event rules: the exact semantics batch.py vectorises --
+    def _apply(self, case: _Case, ev: Event, out: list[Finding]) -> None:
+        flow = case.flow
+        assert flow is not None
+        cal = self.cal
+        off = cal.offset_us
+        p = flow.params
+        dis = p.disabled
+        day = (ev.ts + off) // DAY_US
+        prev_ts = case.last_ts
+        prev_day = case.last_day
+        i = flow.by_code.get(ev.step_code)
+        cid, power = case.cid, case.power
+        if prev_ts is None:
+            case.first_day = day
+        if i is None:
+            if "unknown_step" not in dis:
+                out.append(make("unknown_step", "yellow", flow, cid, power, ev.step_code, ev.actor_id, ev.event_id,
+                                ev.ts, off))
+            stop = False
+        else:
+            st = flow.steps[i]
+            stop = st.clock_stop
+            pk = case.last_known
+            if pk == -1:
+                if not st.is_start and "order_violation" not in dis:
+                    out.append(make("order_violation", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
+                                    ev.event_id, ev.ts, off))
+            elif (pk, i) not in flow.edges:
+                if i in flow.reach[pk]:
+                    if "skipped_step" not in dis:
+                        sk = ",".join(flow.steps[j].code for j in flow.skipped_between(pk, i))
+                        out.append(make("skipped_step", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
+                                        ev.event_id, ev.ts, off, related=sk))
+                elif "order_violation" not in dis:
+                    out.append(make("order_violation", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
+                                    ev.event_id, ev.ts, off, related=flow.steps[pk].code))
+            case.last_known = i
+            if prev_ts is not None:
+                el = ev.ts - prev_ts
+                if "step_overdue" not in dis:
+                    if st.limit_wd:
+                        u = cal.used(prev_day, day)
+                        if u > st.limit_wd:
+                            red = (u - st.limit_wd) > p.red_ratio * st.limit_wd
+                            out.append(make("step_overdue", "red" if red else "yellow", flow, cid, power,
+                                            ev.step_code, ev.actor_id, ev.event_id, ev.ts, off, value=float(u),
+                                            limit=float(st.limit_wd), unit="workdays",
+                                            extra=(("red_ratio", p.red_ratio),) if red else ()))
+                    elif st.limit_us and el > st.limit_us:
+                        red = (el - st.limit_us) > p.red_ratio * st.limit_us
+                        out.append(make("step_overdue", "red" if red else "yellow", flow, cid, power, ev.step_code,
+                                        ev.actor_id, ev.event_id, ev.ts, off, value=el / HOUR_US,
+                                        limit=st.limit_us / HOUR_US, unit="hours",
+                                        extra=(("red_ratio", p.red_ratio),) if red else ()))
+                if st.min_us and el < st.min_us and "too_fast" not in dis:
+                    out.append(make("too_fast", "yellow", flow, cid, power, ev.step_code, ev.actor_id, ev.event_id,
+                                    ev.ts, off, value=el / HOUR_US, limit=st.min_us / HOUR_US, unit="hours"))
+            if st.decision and "off_hours" not in dis:
+                rest = p.off_rest_days and not cal.is_working(day)
+                tod = (ev.ts + off) % DAY_US
+                if p.off_start_us > p.off_end_us:
+                    night = tod >= p.off_start_us or tod < p.off_end_us
+                else:
+                    night = p.off_start_us <= tod < p.off_end_us
+                if rest or night:
+                    out.append(make("off_hours", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
+                                    ev.event_id, ev.ts, off, extra=(("rest_day", rest),)))
+            if st.discretion and "discretion_out_of_range" not in dis:
+                for attr, lo, hi in st.discretion:
+                    v = to_number(ev.attrs.get(attr))
+                    if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
+                        rng = f"[{'-' if lo is None else _fmt(lo)}, {'-' if hi is None else _fmt(hi)}]"
+                        out.append(make("discretion_out_of_range", p.discretion_severity, flow, cid, power,
+                                        ev.step_code, ev.actor_id, ev.event_id, ev.ts, off, attribute=attr, value=v,
+                                        related=rng))
+            a = ev.actor_id
+            if a is not None:
+                inc = flow.incompatible.get(i)
+                if inc is not None:
+                    done = case.done.get(a)
+                    if done is None:
+                        case.done[a] = [i]
+                    else:
+                        if "sod_violation" not in dis:
+                            for j in done:
+                                if j in inc:
+                                    out.append(make("sod_violation", "yellow", flow, cid, power, ev.step_code, a,
+                                                    ev.event_id, ev.ts, off, related=flow.steps[j].code))
+                                    break
+                        done.append(i)
+            if st.is_end and case.closed_ts is None:
+                case.closed_ts = ev.ts
+        # case clock (clock_stop steps excluded)
+        if prev_ts is not None:
+            if flow.case_limit_wd:
+                if stop:
+                    case.stopped_wd += cal.cum_at(day) - cal.cum_at(prev_day)
+            elif not stop:
+                case.counted_us += ev.ts - prev_ts
+        if flow.case_limit_wd:
+            used = cal.used(case.first_day, day) - case.stopped_wd
+            lim = flow.case_limit_wd
+        elif flow.case_limit_us:
+            used = case.counted_us
+            lim = flow.case_limit_us
+        else:
+            used = lim = 0
+        if lim:
+            if used > case.max_used:
+                case.max_used = used
+            if case.cross is None and used > lim:
+                case.cross = ev
+        case.last_ts = ev.ts
+        case.last_day = day
+        # attributes for pattern rules: the applicant is the one on the case's first event; the purchase
+        # is the earliest event carrying both an amount and a supplier
+        if ev.attrs:
+            if prev_ts is None:
+                case.applicant = to_ident(ev.attrs.get("applicant_id"))
+            if case.purchase is None:
+                amt = to_number(ev.attrs.get("amount"))
+                sup = to_ident(ev.attrs.get("supplier_id"))
+                if amt is not None and sup is not None:
+                    case.purchase = (ev, amt, sup)
+        if ev.actor_id is not None and ev.actor_id not in case.pairs:
+            case.pairs[ev.actor_id] = ev
+
+    def _volatile(self, case: _Case) -> list[Finding]:
+        return volatile_findings(case, self.cal, self.now)
+
+    def _refresh_volatile(self, case: _Case) -> None:
+        fresh = self._volatile(case)
+        keys = [f.key for f in fresh]
+        for k in case.volatile:
+            if k not in keys:
+                # a volatile key may coincide with an event-bound one only for case_overdue at the cross event
+                self._unset(case, k)
+        case.volatile = keys
+        for f in fresh:
+            self._set(case, f)
+
+    def _maybe_evict(self) -> None:
+        h = self._horizon()
+        if h <= self._last_h:
+            return
+        self._last_h = h
+        while self._closing and self._closing[0][0] < h:
+            t, cid = heapq.heappop(self._closing)
+            case = self.cases.get(cid)
+            if case is None or (case.closed_ts is None and case.flow is not None):
+                continue
+            last = case.evs[-1].ts
+            if last >= h:
+                heapq.heappush(self._closing, (last, cid))
+                continue
+            del self.cases[cid]
+            self._conc.forget(cid)
+            self.stats["evicted"] += 1
+        self._repeat.evict(h)
+        self._split.evict(h)
+        self._conc.close(h, self._out)
+
+
+def volatile_findings(case: Any, cal: WorkCalendar, now: int | None) -> list[Finding]:
+    """Findings that depend on the case as a whole or on `now` (case_overdue, pending deadlines)."""
+    flow = case.flow
+    off = cal.offset_us
+    if flow is None:
+        return [make("unknown_power", "yellow", None, case.cid, case.power)]
+    res: list[Finding] = []
+    p = flow.params
+    pending = case.closed_ts is None and now is not None and case.last_ts is not None and now >= case.last_ts
+    now_day = (now + off) // DAY_US if pending else 0  # type: ignore[operator]
+    pk = case.last_known
+    stop_pending = flow.all_succ_stop[pk] if pk >= 0 else flow.start_all_stop
+    if p.on("case_overdue") and (flow.case_limit_wd or flow.case_limit_us):
+        if flow.case_limit_wd:
+            lim = flow.case_limit_wd
+            unit = "workdays"
+            used_now = None
+            if pending:
+                used_now = cal.used(case.first_day, now_day) - case.stopped_wd
+                if stop_pending:
+                    used_now -= cal.cum_at(now_day) - cal.cum_at(case.last_day)
+            conv = float
+        else:
+            lim = flow.case_limit_us
+            unit = "hours"
+            used_now = None
+            if pending:
+                used_now = case.counted_us + (0 if stop_pending else now - case.last_ts)  # type: ignore[operator]
+
+            def conv(x: int) -> float:
+                return x / HOUR_US
+        top = case.max_used if used_now is None else max(case.max_used, used_now)
+        if case.cross is not None:
+            red = (top - lim) > p.red_ratio * lim
+            e = case.cross
+            res.append(make("case_overdue", "red" if red else "yellow", flow, case.cid, case.power, None, None,
+                            e.event_id, e.ts, off, value=conv(top), limit=conv(lim), unit=unit,
+                            extra=(("red_ratio", p.red_ratio),) if red else ()))
+        elif used_now is not None:
+            sev = None
+            if used_now > lim:
+                sev = "red" if (used_now - lim) > p.red_ratio * lim else "yellow"
+            elif (lim - used_now) <= (p.warn_workdays if unit == "workdays" else min(p.warn_us, lim // 4)):
+                sev = "warning"
+            if sev is not None:
+                res.append(make("case_overdue", sev, flow, case.cid, case.power, value=conv(used_now),
+                                limit=conv(lim), unit=unit,
+                                extra=(("red_ratio", p.red_ratio),) if sev == "red" else ()))
+    if pending and p.on("step_overdue"):
+        succ = flow.succ[pk] if pk >= 0 else tuple(sorted(flow.start))
+        if succ and all(flow.steps[s].limit_wd or flow.steps[s].limit_us for s in succ):
+            best = -1
+            best_dl = NEG_INF
+            for s in succ:
+                st = flow.steps[s]
+                if st.limit_wd:
+                    dl = (cal.deadline_day(case.last_day, st.limit_wd) + 1) * DAY_US - off
+                else:
+                    dl = case.last_ts + st.limit_us  # type: ignore[operator]
+                if dl > best_dl:
+                    best, best_dl = s, dl
+            st = flow.steps[best]
+            if st.limit_wd:
+                u = cal.used(case.last_day, now_day)
+                lim, val, unit, warn = st.limit_wd, u, "workdays", p.warn_workdays
+                vf, lf = float(u), float(lim)
+            else:
+                u = now - case.last_ts  # type: ignore[operator]
+                lim, val, unit, warn = st.limit_us, u, "hours", min(p.warn_us, st.limit_us // 4)
+                vf, lf = u / HOUR_US, lim / HOUR_US
+            sev = None
+            if val > lim:
+                sev = "red" if (val - lim) > p.red_ratio * lim else "yellow"
+            elif lim - val <= warn:
+                sev = "warning"
+            if sev is not None:
+                res.append(make("step_overdue", sev, flow, case.cid, case.power, st.code, value=vf, limit=lf,
+                                unit=unit, extra=(("red_ratio", p.red_ratio),) if sev == "red" else ()))
+    return res
+
+
+
+def _fmt(v: float) -> str:
+    return f"{int(v)}" if float(v).is_integer() else f"{v:g}"
+
+
+def run_stream(flows: Any, events: Iterable[Event | Mapping[str, Any]], now: Any = None, **kw: Any) -> list[Finding]:
+    """Convenience: feed everything, optionally tick(now), finish; return the final finding set."""
+    from .findings import FindingSet
+
+    eng = SupervisionStream(flows, **kw)
+    fs = FindingSet()
+    for e in events:
+        fs.apply(eng.feed(e))
+    if now is not None:
+        fs.apply(eng.tick(now))
+    fs.apply(eng.finish())
+    return fs.sorted()
