@@ -15,7 +15,7 @@ from .services import record
 # Apps whose models are domain objects. Later modules add their label here.
 AUDITED_APPS = {
     "orgs", "access", "powers", "flows", "risks", "measures", "reviews", "portal",
-    "supervision", "alerts", "assessments", "reports",
+    "supervision", "monitoring", "alerts", "assessments", "reports", "notifications",
 }
 # Never written into the trail: secrets and bookkeeping noise.
 HIDDEN_FIELDS = {"password"}
