@@ -7,11 +7,20 @@ from lianfang.orgs.models import Department, Person, Post, PostAssignment, RankC
 
 
 def home_figures(user) -> dict:
+    from lianfang.alerts.models import Alert, AlertStatus
+    from lianfang.flows.models import Flowchart
+    from lianfang.measures.models import Measure
+    from lianfang.powers.models import Power
+    from lianfang.risks.models import RiskPoint
+
     people = visible(user, Person.objects.filter(is_active=True))
     posts = visible(user, Post.objects.filter(is_active=True))
     held = PostAssignment.objects.current().filter(post__in=posts).values("post_id").distinct().count()
     total_posts = posts.count()
     by_rank = dict(people.values_list("rank_class").annotate(n=Count("pk")).values_list("rank_class", "n"))
+    risks = visible(user, RiskPoint.objects.all())
+    by_level = dict(risks.values_list("inherent_level").annotate(n=Count("pk")).values_list("inherent_level", "n"))
+    measures = visible(user, Measure.objects.all())
     return {
         "units": visible(user, Unit.objects.filter(is_active=True)).count(),
         "departments": visible(user, Department.objects.filter(is_active=True)).count(),
@@ -19,4 +28,12 @@ def home_figures(user) -> dict:
         "vacant_posts": max(0, total_posts - held),
         "people": people.count(),
         "by_rank": [(label, by_rank.get(value, 0)) for value, label in RankClass.choices],
+        # The programme, as a county reports it: "2281 个风险点、2635 条措施、304 项制度、46 张流程图".
+        "powers": visible(user, Power.objects.all()).values("unit_id", "code").distinct().count(),
+        "flowcharts": visible(user, Flowchart.objects.all()).count(),
+        "risk_points": sum(by_level.values()),
+        "risk_levels": [("高", by_level.get("high", 0)), ("中", by_level.get("medium", 0)), ("低", by_level.get("low", 0))],
+        "measures": measures.count(),
+        "rules": measures.exclude(rule_name="").count(),
+        "open_alerts": visible(user, Alert.objects.filter(status=AlertStatus.OPEN)).count(),
     }
