@@ -170,3 +170,10 @@ def test_the_org_workbook_downloads_and_uploads_through_the_screens(client_for):
 @pytest.mark.django_db
 def test_staff_cannot_open_the_org_import(client_for):
     assert client_for("keyuan").get(reverse("orgs:workbook_import")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default_whatever_the_browser_asks(client_for):
+    client = client_for("keyuan")
+    text = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in text and "Workbench" not in text
