@@ -1,0 +1,535 @@
+"""Screens of the risk register (廉政风险点, DOMAIN.md §5–7): the list, a risk
+point with how its level was reached, recording and editing with measures,
+evidence on measures, the measures overview and the unit's rating model.
+
+A risk point is a possibility to prevent, not an accusation and not a work gap:
+the wording on these screens keeps to that. Every list goes through `visible()`;
+details through `get_risk` (visible, or waiting for this person's review);
+changes through `can()`."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, CharField, Count, F, Max, Q, When
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lianfang.access.policy import AUDIT, CHANGE, can, scope_for, visible
+from lianfang.access.shortcuts import get_visible_or_404
+from lianfang.measures.models import Evidence, Kind, Line, Measure, Status
+from lianfang.orgs.models import Department, Person, PostAssignment, Unit
+from lianfang.reviews import chains
+from lianfang.reviews.views import chain_steps, person_of
+
+from .forms import EvidenceForm, MeasureFormSet, RatingModelForm, RiskPointForm
+from .models import (
+    LEVEL_GRADES,
+    FindingLevel,
+    Level,
+    RatingModel,
+    ReviewStatus,
+    RiskCategory,
+    RiskPoint,
+)
+from .rating import LEVEL_NAMES, ModelError, Rating, explain, rate
+from .services import active_model, apply_rating, assign_responsibility, rerate
+
+PAGE_SIZE = 50
+EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
+
+# The level that counts: residual once measures are rated, else inherent (RiskPoint.level).
+EFFECTIVE_LEVEL = Case(When(residual_level="", then=F("inherent_level")), default=F("residual_level"),
+                       output_field=CharField())
+
+
+def level_choices():
+    return [(level.value, f"{level.label}（{LEVEL_GRADES[level]}）") for level in Level]
+
+
+def _page_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def detail_queryset():
+    return RiskPoint.objects.select_related(
+        "unit", "post", "post__department", "department", "person", "power", "power__catalogue", "step",
+        "step__flowchart", "category", "rating_model", "responsible", "author")
+
+
+def get_risk(user, pk, queryset=None) -> RiskPoint:
+    """The risk point if the user may see it, or if it waits for their review
+    (a peer department's head reviewing a department-level entry sees it only
+    then); 404 otherwise, so that other units' entries stay hidden."""
+    queryset = queryset if queryset is not None else detail_queryset()
+    risk = visible(user, queryset).filter(pk=pk).first()
+    if risk is None:
+        candidate = queryset.filter(pk=pk, status=ReviewStatus.IN_REVIEW).first()
+        if candidate is None or not chains.may_review(candidate, person_of(user)):
+            raise Http404
+        risk = candidate
+    return risk
+
+
+def edit_block_reason(risk: RiskPoint) -> str:
+    if risk.status == ReviewStatus.APPROVED:
+        return _("该风险点已经审核确认，内容不能再修改：确认的记录是审核链上各级负责人签认的结果。"
+                 "如需调整，请在下一年度“回头看”中修订，或由领导小组办公室组织重新排查。")
+    if risk.status == ReviewStatus.IN_REVIEW:
+        return _("该风险点正在审核中，暂不能修改。如需修改，请联系当前审核人退回。")
+    return ""
+
+
+# ---------------------------------------------------------------- list
+
+
+@login_required
+def index(request):
+    base = visible(request.user, RiskPoint.objects.all())
+    risks = base.select_related("unit", "post", "department", "category", "responsible").annotate(
+        measure_count=Count("measures"), effective_level=EFFECTIVE_LEVEL)
+    g = request.GET
+    filters = {key: g.get(key, "").strip() for key in
+               ("year", "unit", "department", "level", "category", "status", "finding_level", "q")}
+    if _int(filters["year"]):
+        risks = risks.filter(year=int(filters["year"]))
+    if _int(filters["unit"]):
+        risks = risks.filter(unit_id=int(filters["unit"]))
+    if _int(filters["department"]):
+        risks = risks.filter(department_id=int(filters["department"]))
+    if filters["level"] in Level.values:
+        risks = risks.filter(effective_level=filters["level"])
+    if _int(filters["category"]):
+        risks = risks.filter(category_id=int(filters["category"]))
+    if filters["status"] in ReviewStatus.values:
+        risks = risks.filter(status=filters["status"])
+    if filters["finding_level"] in FindingLevel.values:
+        risks = risks.filter(finding_level=filters["finding_level"])
+    if filters["q"]:
+        q = filters["q"]
+        risks = risks.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q)
+                             | Q(post__name__icontains=q) | Q(department__name__icontains=q) | Q(cause__icontains=q))
+    risks = risks.order_by("unit__path", "-year", "code")
+    page = Paginator(risks, PAGE_SIZE).get_page(g.get("page"))
+    units = list(Unit.objects.filter(pk__in=base.values("unit_id")).order_by("path"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": _page_query(request),
+        "years": sorted(set(base.values_list("year", flat=True)), reverse=True),
+        "units": units,
+        "departments": Department.objects.filter(pk__in=base.values("department_id")).select_related("unit"),
+        "categories": RiskCategory.objects.all(),
+        "levels": level_choices(),
+        "statuses": ReviewStatus.choices,
+        "finding_levels": FindingLevel.choices,
+        "many_units": len(units) > 1,
+        "can_create": bool(creatable_units(request.user)),
+        "can_model": bool(model_units(request.user)),
+    }
+    return render(request, "risks/index.html", context)
+
+
+# ---------------------------------------------------------------- detail
+
+
+def rating_context(risk: RiskPoint) -> dict | None:
+    """Everything the detail page needs to show how the level was reached."""
+    e = risk.explanation or {}
+    if not e or not risk.inherent_level:
+        return None
+    residual_level = risk.residual_level or risk.inherent_level
+    residual_score = risk.residual_score if risk.residual_score is not None else risk.inherent_score
+    rating = Rating(risk.inherent_score, risk.inherent_level, residual_score, residual_level, e)
+    try:
+        lines = explain(rating)
+    except (KeyError, TypeError):
+        lines = []
+    context = {"kind": e.get("kind"), "lines": lines, "inherent_score": risk.inherent_score,
+               "residual_score": residual_score, "inherent_level": risk.inherent_level,
+               "residual_level": residual_level, "model": risk.rating_model}
+    if e.get("kind") == "indicator":
+        total = e["total_weight"]
+        rows = []
+        for row in e["factors"]:
+            rows.append({**row, "share": row["weight"] / total * 100,
+                         "inherent": round(row["inherent_points"], 2), "residual": round(row["residual_points"], 2),
+                         "used_inherent": row["inherent_points"] * total / row["weight"],
+                         "used_residual": row["residual_points"] * total / row["weight"]})
+        t = e["thresholds"]
+        context.update({
+            "rows": rows, "total_weight": total, "thresholds": t, "scale": e.get("scale", [1, 5]),
+            "sum_inherent": round(sum(r["inherent"] for r in rows), 2),
+            "sum_residual": round(sum(r["residual"] for r in rows), 2),
+            "bands": [
+                {"level": "high", "text": f"≥ {t['high']:g}"},
+                {"level": "medium", "text": f"{t['medium']:g} – {t['high']:g}"},
+                {"level": "low", "text": f"< {t['medium']:g}"},
+            ],
+        })
+        context["rounding_note"] = (context["sum_inherent"] != round(risk.inherent_score, 2)
+                                    or context["sum_residual"] != round(residual_score, 2))
+    elif e.get("kind") == "matrix" and risk.rating_model is not None:
+        definition = risk.rating_model.definition
+        size = len(definition["likelihood"])
+        grid = []
+        for li in range(size, 0, -1):
+            cells = []
+            for ij in range(1, size + 1):
+                cells.append({"level": definition["cells"][li - 1][ij - 1],
+                              "inherent": li == e["likelihood"] and ij == e["impact"],
+                              "residual": li == e["residual_likelihood"] and ij == e["impact"]})
+            grid.append({"number": li, "name": definition["likelihood"][li - 1], "cells": cells})
+        context.update({"grid": grid, "impacts": list(enumerate(definition["impact"], 1))})
+    return context
+
+
+def _detail_context(request, risk: RiskPoint, bad_evidence: tuple[int, EvidenceForm] | None = None) -> dict:
+    user = request.user
+    person = person_of(user)
+    measures = list(risk.measures.select_related("owner").prefetch_related("evidence", "evidence__uploaded_by"))
+    may_change_measures = can(user, CHANGE, risk)
+    for measure in measures:
+        measure.evidence_form = bad_evidence[1] if bad_evidence and bad_evidence[0] == measure.pk else EvidenceForm(
+            prefix=f"m{measure.pk}")
+    reviews = list(risk.reviews.select_related("reviewer").order_by("at", "pk"))
+    for review in reviews:
+        review.role_label = chains.role_label(review.role) if review.role else _("填报人")
+    changeable = can(user, CHANGE, risk)
+    return {
+        "risk": risk,
+        "discovery": list(risk.discovery.all()),
+        "rating": rating_context(risk),
+        "measures": measures,
+        "may_change_measures": may_change_measures,
+        "measure_statuses": Status.choices,
+        "reviews": reviews,
+        "chain": chain_steps(risk),
+        "current_role": chains.role_label(chains.current_role(risk)) if chains.current_role(risk) else "",
+        "can_edit": changeable and risk.status in EDITABLE,
+        "edit_block": edit_block_reason(risk) if changeable else "",
+        "can_submit": (changeable and person is not None and risk.status in EDITABLE
+                       and risk.author_id in (None, person.pk)),
+        "can_review": chains.may_review(risk, person),
+        "can_audit": can(user, AUDIT, risk),
+        "audit_url": reverse("audit:object", args=["risks.riskpoint", str(risk.pk)]),
+        "grade": LEVEL_GRADES.get(risk.level, ""),
+        "flow_url": (reverse("flows:detail", args=[risk.step.flowchart_id]) + f"?step={risk.step.code}"
+                     if risk.step_id else ""),
+    }
+
+
+@login_required
+def detail(request, pk):
+    risk = get_risk(request.user, pk)
+    return render(request, "risks/detail.html", _detail_context(request, risk))
+
+
+# ---------------------------------------------------------------- create / edit
+
+
+def creatable_units(user) -> list[Unit]:
+    """Units in which the user may record at least some risk points."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return list(Unit.objects.filter(is_active=True).order_by("path"))
+    person = person_of(user)
+    if person is None:
+        return []
+    if person.unit_id in scope.edit_units or scope.posts or scope.departments:
+        return [person.unit]
+    return []
+
+
+def _save(request, form, formset, risk: RiskPoint, model: RatingModel, creating: bool) -> RiskPoint:
+    with transaction.atomic():
+        risk = form.save(commit=False)
+        if creating:
+            risk.author = person_of(request.user)
+        if not risk.person_id and risk.post_id and risk.finding_level in (FindingLevel.POST, FindingLevel.LEADERSHIP):
+            holder = PostAssignment.objects.current().filter(post_id=risk.post_id).select_related("person").first()
+            risk.person = holder.person if holder else None
+        apply_rating(risk, form.rating_inputs(), model)
+        override = form.cleaned_data.get("override_person")
+        assign_responsibility(risk, override=override, reason=form.cleaned_data.get("override_reason") or "")
+        risk.save()
+        form.save_m2m()
+        formset.instance = risk
+        for number, measure in enumerate(formset.save(commit=False), 1):
+            measure.sort_order = measure.sort_order or number
+            measure.save()
+        for measure in formset.deleted_objects:
+            measure.delete()
+    return risk
+
+
+def _edit(request, risk: RiskPoint, unit: Unit, units=None):
+    creating = risk.pk is None
+    try:
+        model = active_model(unit)
+    except ModelError as exc:
+        messages.error(request, str(exc))
+        return redirect("risks:index")
+    if request.method == "POST":
+        form = RiskPointForm(request.POST, instance=risk, user=request.user, unit=unit, rating_model=model)
+        formset = MeasureFormSet(request.POST, instance=risk, prefix="measures", form_kwargs={"unit": unit})
+        if form.is_valid() and formset.is_valid():
+            try:
+                risk = _save(request, form, formset, risk, model, creating)
+            except (ModelError, ValueError) as exc:
+                form.add_error(None, str(exc))
+            else:
+                if request.POST.get("then") == "submit":
+                    try:
+                        chains.submit(risk, person_of(request.user))
+                    except (chains.ReviewError, PermissionDenied) as exc:
+                        messages.error(request, _("已保存为草稿，但未能提交审核：%(e)s") % {"e": exc})
+                    else:
+                        messages.success(request, _("已保存并提交审核。"))
+                else:
+                    messages.success(request, _("已保存风险点“%(code)s”。") % {"code": risk.code})
+                return redirect("risks:detail", pk=risk.pk)
+    else:
+        form = RiskPointForm(instance=risk, user=request.user, unit=unit, rating_model=model)
+        formset = MeasureFormSet(instance=risk, prefix="measures", form_kwargs={"unit": unit})
+        if creating:
+            formset.extra = 1  # one blank measure to start with
+    return render(request, "risks/form.html", {
+        "form": form, "formset": formset, "risk": risk, "unit": unit, "units": units or [], "model": model,
+        "creating": creating, "title": _("填报廉政风险点") if creating else _("修改廉政风险点"),
+    })
+
+
+@login_required
+def create(request):
+    units = creatable_units(request.user)
+    if not units:
+        messages.error(request, _("您没有可以填报风险点的岗位或科室。"))
+        return redirect("risks:index")
+    wanted = _int(request.POST.get("unit") or request.GET.get("unit"))
+    unit = next((u for u in units if u.pk == wanted), units[0])
+    risk = RiskPoint(unit=unit, year=timezone.localdate().year)
+    return _edit(request, risk, unit, units if len(units) > 1 else None)
+
+
+@login_required
+def edit(request, pk):
+    risk = get_risk(request.user, pk)
+    if not can(request.user, CHANGE, risk):
+        messages.error(request, _("您不能修改该风险点。"))
+        return redirect("risks:detail", pk=risk.pk)
+    if risk.status not in EDITABLE:
+        messages.warning(request, edit_block_reason(risk))
+        return redirect("risks:detail", pk=risk.pk)
+    return _edit(request, risk, risk.unit)
+
+
+# ---------------------------------------------------------------- measures and evidence
+
+
+def _measure(user, pk) -> Measure:
+    return get_visible_or_404(user, Measure.objects.select_related("risk"), pk=pk)
+
+
+@login_required
+def evidence_upload(request, pk):
+    measure = _measure(request.user, pk)
+    if request.method != "POST":
+        return redirect(reverse("risks:detail", args=[measure.risk_id]) + f"#measure-{measure.pk}")
+    if not can(request.user, CHANGE, measure):
+        messages.error(request, _("您不能为该措施上传佐证材料。"))
+        return redirect("risks:detail", pk=measure.risk_id)
+    form = EvidenceForm(request.POST, request.FILES, prefix=f"m{measure.pk}")
+    if not form.is_valid():
+        risk = get_risk(request.user, measure.risk_id)
+        context = _detail_context(request, risk, bad_evidence=(measure.pk, form))
+        return render(request, "risks/detail.html", context, status=400)
+    evidence = form.save(commit=False)
+    evidence.measure, evidence.uploaded_by = measure, person_of(request.user)
+    evidence.save()
+    messages.success(request, _("已上传佐证材料。"))
+    return redirect(reverse("risks:detail", args=[measure.risk_id]) + f"#measure-{measure.pk}")
+
+
+@login_required
+def measure_status(request, pk):
+    measure = _measure(request.user, pk)
+    if request.method == "POST":
+        status = request.POST.get("status", "")
+        if not can(request.user, CHANGE, measure):
+            messages.error(request, _("您不能更新该措施的落实情况。"))
+        elif status not in Status.values:
+            messages.error(request, _("请选择有效的落实状态。"))
+        else:
+            measure.status = status
+            measure.done_at = timezone.localdate() if status == Status.DONE else None
+            measure.save(update_fields=["status", "done_at"])
+            messages.success(request, _("已更新措施落实状态。"))
+    return redirect(reverse("risks:detail", args=[measure.risk_id]) + f"#measure-{measure.pk}")
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_visible_or_404(request.user, Evidence.objects.select_related("measure__risk"), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def measures(request):
+    today = timezone.localdate()
+    base = visible(request.user, Measure.objects.all())
+    rows = base.select_related("risk", "risk__unit", "risk__department", "risk__post", "owner").annotate(
+        evidence_count=Count("evidence"))
+    g = request.GET
+    filters = {key: g.get(key, "").strip() for key in
+               ("status", "line", "kind", "owner", "due_from", "due_to", "year", "q")}
+    if filters["status"] == "overdue":
+        rows = rows.exclude(status=Status.DONE).filter(deadline__lt=today)
+    elif filters["status"] in Status.values:
+        rows = rows.filter(status=filters["status"])
+    if filters["line"] in Line.values:
+        rows = rows.filter(line=filters["line"])
+    if filters["kind"] in Kind.values:
+        rows = rows.filter(kind=filters["kind"])
+    if _int(filters["owner"]):
+        rows = rows.filter(owner_id=int(filters["owner"]))
+    for key, lookup in (("due_from", "deadline__gte"), ("due_to", "deadline__lte")):
+        try:
+            value = dt.date.fromisoformat(filters[key]) if filters[key] else None
+        except ValueError:
+            value = None
+            filters[key] = ""
+        if value:
+            rows = rows.filter(**{lookup: value})
+    if _int(filters["year"]):
+        rows = rows.filter(risk__year=int(filters["year"]))
+    if filters["q"]:
+        q = filters["q"]
+        rows = rows.filter(Q(content__icontains=q) | Q(owner_text__icontains=q) | Q(rule_name__icontains=q)
+                           | Q(risk__title__icontains=q) | Q(risk__code__icontains=q))
+    rows = rows.order_by(F("deadline").asc(nulls_last=True), "risk__code", "sort_order", "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(g.get("page"))
+    counts = base.aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE)),
+        overdue=Count("pk", filter=~Q(status=Status.DONE) & Q(deadline__lt=today)),
+        rules=Count("pk", filter=~Q(rule_name="") & Q(rule_done_at__isnull=True)))
+    return render(request, "risks/measures.html", {
+        "page": page, "filters": filters, "query": _page_query(request), "counts": counts,
+        "statuses": [*Status.choices, ("overdue", _("已逾期"))], "lines": Line.choices, "kinds": Kind.choices,
+        "owners": Person.objects.filter(pk__in=base.values("owner_id")).order_by("unit__path", "code"),
+        "years": sorted(set(base.values_list("risk__year", flat=True)), reverse=True),
+    })
+
+
+# ---------------------------------------------------------------- rating model
+
+
+def model_units(user) -> list[Unit]:
+    """Units whose rating model the user may change: the steering office's (and admins)."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return list(Unit.objects.filter(is_active=True).order_by("path"))
+    return list(Unit.objects.filter(pk__in=scope.manage_units).order_by("path"))
+
+
+def _available_bases(unit: Unit):
+    ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    return RatingModel.objects.filter(Q(unit_id__in=ids) | Q(unit__isnull=True)).select_related("unit").order_by(
+        F("unit__path").asc(nulls_first=True), "name", "-version")
+
+
+@login_required
+def rating_model(request):
+    units = model_units(request.user)
+    if not units:
+        raise PermissionDenied
+    wanted = _int(request.POST.get("unit") or request.GET.get("unit"))
+    unit = next((u for u in units if u.pk == wanted), units[0])
+    try:
+        active = active_model(unit)
+    except ModelError as exc:
+        messages.error(request, str(exc))
+        return redirect("risks:index")
+    bases = list(_available_bases(unit))
+    wanted_base = _int(request.POST.get("base") or request.GET.get("base"))
+    base = next((m for m in bases if m.pk == wanted_base), active)
+    form = RatingModelForm(request.POST or None, base=base)
+    if request.method == "POST" and form.is_valid():
+        version = (RatingModel.objects.filter(name=base.name).aggregate(v=Max("version"))["v"] or 0) + 1
+        new = RatingModel.objects.create(unit=unit, name=base.name, kind=base.kind, version=version,
+                                         definition=form.definition(), is_active=False,
+                                         note=form.cleaned_data["note"].strip())
+        messages.success(request, _("已保存新版本“%(m)s”（尚未启用）。请先预览重新评级的结果，确认后启用。")
+                         % {"m": new})
+        return redirect("risks:rating_preview", pk=new.pk)
+    return render(request, "risks/rating_model.html", {
+        "unit": unit, "units": units, "active": active, "base": base, "bases": bases, "form": form,
+        "rating": {"kind": base.kind, "definition": base.definition},
+        "level_names": LEVEL_NAMES,
+    })
+
+
+def _preview_year(request, unit: Unit) -> int:
+    year = _int(request.POST.get("year") or request.GET.get("year"))
+    if year:
+        return year
+    latest = RiskPoint.objects.filter(unit=unit).aggregate(y=Max("year"))["y"]
+    return latest or timezone.localdate().year
+
+
+@login_required
+def rating_preview(request, pk):
+    model = RatingModel.objects.select_related("unit").filter(pk=pk, unit__isnull=False).first()
+    if model is None:
+        raise Http404
+    units = model_units(request.user)
+    if model.unit_id not in {u.pk for u in units}:
+        raise Http404
+    unit = model.unit
+    year = _preview_year(request, unit)
+    risks = RiskPoint.objects.filter(unit=unit, year=year).select_related("post", "department", "rating_model")
+    years = sorted(set(RiskPoint.objects.filter(unit=unit).values_list("year", flat=True)), reverse=True)
+
+    if request.method == "POST":
+        with transaction.atomic():
+            moves = rerate(list(risks), model, commit=True, user=request.user)
+            for move in moves:
+                if not move.risk.responsibility_override:
+                    assign_responsibility(move.risk)
+                    move.risk.save(update_fields=["responsible", "responsible_body", "responsibility_override"])
+            RatingModel.objects.filter(unit=unit).exclude(pk=model.pk).filter(is_active=True).update(is_active=False)
+            if not model.is_active:
+                model.is_active = True
+                model.save(update_fields=["is_active"])
+        messages.success(request, _("已启用“%(m)s”，并对 %(y)s 年度风险点重新评级：%(n)d 条等级发生变化。")
+                         % {"m": model, "y": year, "n": len(moves)})
+        return redirect(f"{reverse('risks:rating_model')}?unit={unit.pk}")
+
+    items = list(risks)
+    skipped = []
+    for risk in items:
+        try:
+            rate(model.kind, model.definition, dict(risk.rating_inputs))
+        except ModelError as exc:
+            skipped.append((risk, str(exc)))
+    moves = rerate(items, model, commit=False)
+    return render(request, "risks/rating_preview.html", {
+        "model": model, "unit": unit, "year": year, "years": years, "moves": moves, "skipped": skipped,
+        "total": len(items), "level_names": LEVEL_NAMES, "active": active_model(unit),
+    })
