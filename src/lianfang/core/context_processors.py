@@ -24,9 +24,13 @@ MODULES = [
 
 def navigation(request):
     items = []
-    current = getattr(getattr(request, "resolver_match", None), "app_name", "") or (
-        "home" if getattr(request, "path", "") == "/" else ""
-    )
+    match = getattr(request, "resolver_match", None)
+    view_name = getattr(match, "view_name", "") or ""
+    # The most specific item wins: an exact view (防控措施 is a page of the risks
+    # app), else the item of the view's app.
+    exact = any(url == view_name for *_, url in MODULES)
+    app = getattr(match, "app_name", "") or ("home" if getattr(request, "path", "") == "/" else "")
+    keyed = any(key == app for key, *_ in MODULES)
     scope = scope_for(getattr(request, "user", None))
     for key, label, icon, url_name in MODULES:
         if key == "audit" and not (scope.superuser or scope.oversight_units):
@@ -35,5 +39,9 @@ def navigation(request):
             url = reverse(url_name) if url_name else None
         except NoReverseMatch:
             url = None
-        items.append({"key": key, "label": label, "icon": icon, "url": url, "active": key == current})
+        if exact:
+            active = url_name == view_name
+        else:
+            active = key == app if keyed else (url_name or "").split(":")[0] == app
+        items.append({"key": key, "label": label, "icon": icon, "url": url, "active": active})
     return {"nav_items": items, "user_scope": scope}
