@@ -7,7 +7,7 @@ LIANFANG_DEBUG       1/0 (default 0)
 LIANFANG_ALLOWED_HOSTS  comma-separated (default localhost,127.0.0.1,[::1])
 LIANFANG_TASK_BACKEND   "database" (default), "immediate", or "rq"
 LIANFANG_REDIS_URL      Redis URL for the rq backend (default redis://127.0.0.1:6379/0)
-LIANFANG_EMAIL_URL      not yet: e-mail settings come with reminders
+LIANFANG_EMAIL_URL      smtp://user:pass@host:587?tls=1 for e-mailed reminders (optional)
 """
 
 import os
@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "lianfang.measures",
     "lianfang.reviews",
     "lianfang.reports",
+    "lianfang.notifications",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lianfang.core.context_processors.navigation",
+                "lianfang.notifications.context_processors.notifications",
             ],
         },
     },
@@ -176,5 +178,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIANFANG_LOG_LEVEL", "WARNING")},
 }
+
+# E-mail for reminders, optional: LIANFANG_EMAIL_URL=smtp://user:pass@host:587?tls=1
+if _email_url := os.environ.get("LIANFANG_EMAIL_URL", "").strip():
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    _email, _email_query = urlsplit(_email_url), parse_qs(urlsplit(_email_url).query)
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": _email.hostname, "port": _email.port or 25, "username": unquote(_email.username or ""),
+        "password": unquote(_email.password or ""), "use_tls": _email_query.get("tls") == ["1"],
+        "use_ssl": _email_query.get("ssl") == ["1"], "timeout": 10}}}
+    DEFAULT_FROM_EMAIL = os.environ.get("LIANFANG_EMAIL_FROM", "noreply@localhost")
+LIANFANG_BASE_URL = os.environ.get("LIANFANG_BASE_URL", "")  # absolute links in e-mails
 
 LIANFANG_NAME = _("廉政风险防控管理平台")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("risks/", include("lianfang.risks.urls")),
     path("reviews/", include("lianfang.reviews.urls")),
     path("reports/", include("lianfang.reports.urls")),
+    path("notifications/", include("lianfang.notifications.urls")),
     path("audit/", include("lianfang.audit.urls")),
     path("api/", include("lianfang.monitoring.urls")),
     path("supervision/", include("lianfang.monitoring.web_urls")),

@@ -9,6 +9,7 @@ from lianfang.audit.services import record
 LOADERS = [
     ("组织机构", "lianfang.demo.orgs"),
     ("职权目录与流程图", "lianfang.demo.powers"),
+    ("廉政风险点与防控措施", "lianfang.demo.risks"),
     ("电子监察办件", "lianfang.demo.events"),
 ]
 
