@@ -86,3 +86,10 @@ def test_changing_a_weight_rerates_and_lists_what_moved(demo_org):
     assert RiskPoint.objects.get(code="R1").inherent_level == "high"
     assert RiskPoint.objects.get(code="R1").rating_model == newer
     assert active_model(unit) == newer
+
+
+def test_an_imported_level_is_explained_as_imported():
+    from lianfang.risks.rating import Rating
+
+    lines = explain(Rating(None, "high", None, "high", {"kind": "imported", "level_text": "一级"}))
+    assert lines == ["按原登记表导入：登记等级为“一级”，即高风险；未按评级模型打分，编辑时可按模型重新评定。"]

@@ -17,7 +17,8 @@ MODULES = [
     ("monitoring", _("电子监察"), "bi-activity", "monitoring:index"),
     ("alerts", _("预警处置"), "bi-bell", None),
     ("assessments", _("考核评估"), "bi-clipboard-data", None),
-    ("reports", _("报表与统计"), "bi-file-earmark-spreadsheet", "reports:dashboard"),
+    ("reports", _("统计分析"), "bi-bar-chart", "reports:dashboard"),
+    ("registers", _("登记表"), "bi-file-earmark-spreadsheet", "reports:registers"),
     ("audit", _("审计日志"), "bi-clock-history", "audit:list"),
 ]
 

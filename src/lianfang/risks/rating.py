@@ -203,6 +203,9 @@ def rate(kind: str, definition: dict, inputs: dict) -> Rating:
 def explain(rating: Rating) -> list[str]:
     """The explanation as sentences for the detail page (the numbers add up)."""
     e = rating.explanation
+    if e.get("kind") == "imported":
+        return [f"按原登记表导入：登记等级为“{e.get('level_text', '')}”，即{LEVEL_NAMES.get(rating.inherent_level, '')}风险；"
+                "未按评级模型打分，编辑时可按模型重新评定。"]
     if e.get("kind") == "indicator":
         lines = [
             f"{row['name']}：评分 {row['given']:g}，权重 {row['weight']:g}/{e['total_weight']:g}，"
