@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from . import _arrow as A
 from .calendar import FIRST_DAY, WorkCalendar, resolve_calendar
-from .events import NUM_RE, EventLog, as_event_log, parse_ts
+from .events import EventLog, as_event_log, parse_ts, to_ident
 from .findings import Finding, escalate, make, sort_key
 from .model import DAY_US, HOUR_US, FlowSet, load_flows
 from .patterns import period_label, split_flags
@@ -40,30 +42,80 @@ class _Summary:
                  "stopped_wd", "counted_us", "max_used", "cross")
 
 
-def _encode(s: pl.Series) -> tuple[np.ndarray, list[Any]]:
-    """Dense integer codes (first-appearance order) and the distinct values; nulls get -1."""
-    import pyarrow.compute as pc
+#: NUM_RE for RE2 (Arrow): ASCII digits, like the float parser behind it
+_NUM_RE2 = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
-    arr = pc.dictionary_encode(s.rechunk().to_arrow())
-    if hasattr(arr, "combine_chunks"):
-        arr = arr.combine_chunks()
-    if arr.null_count:
-        idx = pl.from_arrow(arr.indices).fill_null(-1).to_numpy()  # type: ignore[union-attr]
+
+def _combine(col: Any) -> pa.Array:
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_string_view(arr.type):
+        arr = arr.cast(pa.large_string())
+    return arr
+
+
+def _as_ident(a: pa.Array) -> pa.Array:
+    """Identifier column as strings with absent values (null, "", NaN) as null — `to_ident` of the stream."""
+    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        # non-text identifiers (only possible for DataFrame input): Python's str(), like `to_ident`
+        a = pa.array([to_ident(v) for v in a.to_pylist()], type=pa.string())
+    return A.blank_to_null(a)
+
+
+def _encode(arr: pa.Array | pa.ChunkedArray, with_dict: bool = False) -> Any:
+    """Dense integer codes (first-appearance order) and the distinct values; nulls get -1.
+
+    A chunked column is encoded chunk by chunk against one dictionary (no concatenation of the text).
+    """
+    d = pc.dictionary_encode(arr)
+    if isinstance(d, pa.ChunkedArray):
+        if d.num_chunks == 0:
+            codes, dic = np.zeros(0, dtype=np.int64), pa.nulls(0, arr.type)
+        else:
+            codes = np.concatenate([A.ints(ch.indices, fill=-1) for ch in d.chunks])
+            dic = d.chunks[-1].dictionary
     else:
-        idx = arr.indices.to_numpy()
-    return idx.astype(np.int64), arr.dictionary.to_pylist()
+        codes, dic = A.ints(d.indices, fill=-1), d.dictionary
+    if with_dict:
+        return codes, dic.to_pylist(), dic
+    return codes, dic.to_pylist()
 
 
-def _dedupe_mask(df: pl.DataFrame) -> np.ndarray | None:
+def _str_hash(arr: pa.Array) -> np.ndarray:
+    """A 64-bit hash (or exact code) per string, computed from the Arrow buffers with NumPy.
+
+    Equal strings get equal values; different strings collide only by chance (callers re-check).
+    """
+    n = len(arr)
+    if n and arr.null_count == 0 and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        odt = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        bufs = arr.buffers()
+        offs = np.frombuffer(bufs[1], dtype=odt, count=n + 1, offset=arr.offset * np.dtype(odt).itemsize)
+        ln = int(offs[1] - offs[0])
+        if 0 < ln <= 64 and int(offs[-1] - offs[0]) == n * ln and bool((np.diff(offs) == ln).all()):
+            data = np.frombuffer(bufs[2], dtype=np.uint8, count=n * ln, offset=int(offs[0]))
+            m = data.reshape(n, ln)
+            h = np.zeros(n, dtype=np.uint64)
+            mult = np.uint64(1_099_511_628_211)
+            for j in range(ln):
+                h = h * mult + m[:, j]
+            return h
+    return _encode(arr)[0].astype(np.uint64)
+
+
+def _dedupe_mask(eid: pa.Array) -> np.ndarray | None:
     """Rows to keep when event_ids repeat (the first row wins); None when all are distinct.
 
     Hash first; strings are compared only for rows whose hash occurs more than once.
     """
-    dup = df["event_id"].hash().is_duplicated()
-    if not dup.any():
+    h = _str_hash(eid)
+    hs = np.sort(h)
+    dup_h = hs[1:][hs[1:] == hs[:-1]]
+    if len(dup_h) == 0:
         return None
-    rows = np.flatnonzero(dup.to_numpy())
-    names = df["event_id"].gather(pl.Series(rows)).to_list()
+    dup_h = np.unique(dup_h)
+    pos = np.minimum(np.searchsorted(dup_h, h), len(dup_h) - 1)
+    rows = np.flatnonzero(dup_h[pos] == h)
+    names = A.take(eid, rows).to_pylist()
     seen: set[str] = set()
     drop = []
     for r, name in zip(rows.tolist(), names, strict=True):  # rows ascending: the first occurrence is kept
@@ -73,24 +125,52 @@ def _dedupe_mask(df: pl.DataFrame) -> np.ndarray | None:
             seen.add(name)
     if not drop:
         return None
-    keep = np.ones(df.height, dtype=bool)
+    keep = np.ones(len(eid), dtype=bool)
     keep[drop] = False
     return keep
 
 
-def _break_ties(order: np.ndarray, same: np.ndarray, eid: pl.Series) -> np.ndarray:
+def _break_ties(order: np.ndarray, same: np.ndarray, eid: pa.Array) -> np.ndarray:
     """Within runs of equal (case, timestamp), order rows by event_id (only the tied rows are touched)."""
     order = order.copy()
     pos = np.flatnonzero(same)
     run_start = pos[np.r_[True, pos[1:] != pos[:-1] + 1]]
     run_end = pos[np.r_[pos[1:] != pos[:-1] + 1, True]] + 1  # inclusive last position of each run
-    names = eid.gather(pl.Series(order[np.unique(np.concatenate([pos, pos + 1]))])).to_list()
-    lookup = dict(zip(order[np.unique(np.concatenate([pos, pos + 1]))].tolist(), names, strict=True))
+    touched = order[np.unique(np.concatenate([pos, pos + 1]))]
+    names = A.take(eid, touched).to_pylist()
+    lookup = dict(zip(touched.tolist(), names, strict=True))
     for a, b in zip(run_start.tolist(), run_end.tolist(), strict=True):
         seg = order[a:b + 1].tolist()
         seg.sort(key=lambda r: lookup[r])
         order[a:b + 1] = seg
     return order
+
+
+def _dense(k: np.ndarray) -> np.ndarray:
+    """Dense group ids of an int64 key (hash-based, O(n))."""
+    return A.ints(pc.dictionary_encode(A.int_array(k)).indices)
+
+
+def _count_by(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by integer key columns: (group id per row, size of each group id).
+
+    Keys are packed into one int64 (mixed radix); group ids are that packed key when its range is
+    small (then counted with bincount), else dense ids from a hash encoding.
+    """
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    k = keys[0].astype(np.int64)
+    k = k - k.min()
+    for nxt in keys[1:]:
+        lo = int(nxt.min())
+        span = int(nxt.max()) - lo + 1
+        if (int(k.max()) + 1) * span >= 1 << 62:
+            k = _dense(k)
+        k = k * span + (nxt - lo)
+    if int(k.max()) >= 4 * n + 1024:
+        k = _dense(k)
+    return k, np.bincount(k)
 
 
 def _group_cumsum(x: np.ndarray, starts: np.ndarray, grp: np.ndarray) -> np.ndarray:
@@ -130,11 +210,14 @@ class _Batch:
 
     # ------------------------------------------------------------------
     def run(self) -> list[Finding]:
-        df = self.log.df
-        if df.height == 0:
+        tab = self.log.table
+        if tab.num_rows == 0:
             return []
-        self.keep = _dedupe_mask(df)
-        self.df = df
+        self.tab = tab
+        self.columns = set(tab.column_names)
+        self._cols: dict[str, pa.Array] = {}
+        self.eid_col = self._col("event_id")
+        self.keep = _dedupe_mask(self.eid_col)
         self._num_cache: dict[str, np.ndarray] = {}
         self._prepare()
         self._per_event()
@@ -143,11 +226,16 @@ class _Batch:
         self._concentration()
         return self._escalate()
 
+    def _col(self, name: str) -> pa.Array:
+        a = self._cols.get(name)
+        if a is None:
+            a = self._cols[name] = _combine(self.tab.column(name))
+        return a
+
     def _prepare(self) -> None:
-        df = self.df
         fs, cal = self.fs, self.cal
-        case_c, self.case_names = _encode(df["case_id"])
-        ts = df["ts"].to_numpy().astype(np.int64)
+        case_c, self.case_names = _encode(self.tab.column("case_id"))
+        ts = A.ints(self._col("ts"))
         tmin = int(ts.min())
         ncase = len(self.case_names)
         tk = ts - tmin
@@ -171,7 +259,7 @@ class _Batch:
         same = (case_c[order][1:] == case_c[order][:-1]) & (ts[order][1:] == ts[order][:-1]) if ks is None \
             else ks[1:] == ks[:-1]
         if same.any():
-            order = _break_ties(order, same, df["event_id"])
+            order = _break_ties(order, same, self.eid_col)
         self.order = order
         self.n = n
         cs = case_c[order]
@@ -185,7 +273,7 @@ class _Batch:
         self.first, self.starts, self.grp, self.cs = first, starts, grp, cs
         self.ends = np.append(starts[1:] - 1, n - 1)
         # flowchart per case = flowchart of the first event's power code
-        pow_c, pow_names = _encode(df["power_code"])
+        pow_c, pow_names = _encode(self.tab.column("power_code"))
         pow_flow = np.array([fs.by_power.get(p, -1) if p is not None else -1 for p in pow_names] + [-1], dtype=np.int64)
         self.pow_c_sorted = pow_c[order]
         self.pow_names = pow_names
@@ -199,7 +287,7 @@ class _Batch:
         G = int(offs[-1])
         self.G = G
         self.goff = offs
-        step_c, step_names = _encode(df["step_code"])
+        step_c, step_names = _encode(self.tab.column("step_code"))
         U = len(step_names)
         table = np.full((nf + 1, U), -1, dtype=np.int64)
         for f in fs.flows:
@@ -229,9 +317,8 @@ class _Batch:
         self.decision = arr(lambda s: s.decision, bool)
         self.clock_stop = arr(lambda s: s.clock_stop, bool)
         self.gs = np.where(self.known, g, G)
-        act_c, self.actor_names = _encode(df["actor_id"])
+        act_c, self.actor_names, self._actor_dict = _encode(self.tab.column("actor_id"), True)
         self.ac = act_c[order]
-        self.eid_col = df["event_id"].rechunk()
         off = cal.offset_us
         self.day = (t + off) // DAY_US
         self.has_prev = ~first
@@ -246,7 +333,7 @@ class _Batch:
 
     def _eids(self, rows: np.ndarray) -> list[str]:
         """event_id of sorted-row positions (looked up in the unsorted column: no full gather)."""
-        return self.eid_col.gather(pl.Series(self.order[rows])).to_list()
+        return A.take(self.eid_col, self.order[rows]).to_pylist()
 
     def _on(self, rule: str) -> np.ndarray:
         return np.array([f.params.on(rule) for f in self.fs.flows] + [False], dtype=bool)
@@ -276,41 +363,49 @@ class _Batch:
                             **kw))
 
     # ------------------------------------------------------------------
+    def _on_step(self, rule: str) -> np.ndarray:
+        """Rule switch per global step id (index G = unknown step: False)."""
+        return self._on(rule)[self.step_flow]
+
     def _per_event(self) -> None:
         n, G = self.n, self.G
         g, gs, known, valid, fr = self.g, self.gs, self.known, self.valid, self.flow_row
-        frs = np.where(fr < 0, len(self.fs.flows), fr)
         cal = self.cal
-        # unknown steps
-        m = valid & ~known & self._on("unknown_step")[frs]
-        self._emit_rows("unknown_step", np.flatnonzero(m), lambda k, r, f: {})
+        nf = len(self.fs.flows)
+        # unknown steps (a known step implies a known flowchart)
+        cand = np.flatnonzero(valid & ~known)
+        self._emit_rows("unknown_step", cand[self._on("unknown_step")[fr[cand]]], lambda k, r, f: {})
         # control flow: previous known step within the case
         a = np.where(known, np.arange(n), -1)
         ff = np.maximum.accumulate(a)
+        self.ff = ff
         prev_idx = np.empty(n, dtype=np.int64)
         prev_idx[0] = -1
         prev_idx[1:] = ff[:-1]
-        prev_idx[prev_idx < self.starts[self.grp]] = -1
-        self.ff = ff
-        prev_g = np.where(prev_idx >= 0, g[np.maximum(prev_idx, 0)], -1)
-        edges = []
-        reach = []
+        in_case = prev_idx >= self.starts[self.grp]
+        prev_g = np.where(in_case, g[prev_idx], -1)  # prev_idx >= 0 wherever in_case
+        prev_gs = np.where(in_case, prev_g, G)
+        # transition class per (previous, current) global step: 0 fine, 1 skipped step, 2 order violation;
+        # row G = virtual start (fine only for a start step), column G = unknown step (not judged)
+        cls = np.zeros((G + 1, G + 1), dtype=np.int8)
         for f in self.fs.flows:
             o = int(self.goff[f.idx])
-            edges += [(o + x) * (G + 1) + (o + y) for x, y in f.edges]
-            reach += [(o + x) * (G + 1) + (o + y) for x in range(len(f.steps)) for y in f.reach[x]]
-        edges_a = np.array(sorted(edges), dtype=np.int64)
-        reach_a = np.array(sorted(reach), dtype=np.int64)
-        code = prev_g * (G + 1) + g
-        kv = valid & known
-        first_known = kv & (prev_g < 0)
-        ov_on = self._on("order_violation")[frs]
-        m1 = first_known & ~self.is_start[gs] & ov_on
-        self._emit_rows("order_violation", np.flatnonzero(m1), lambda k, r, f: {})
-        later = kv & (prev_g >= 0)
-        is_edge = np.isin(code, edges_a) & later
-        reachable = np.isin(code, reach_a) & later
-        m_skip = later & ~is_edge & reachable & self._on("skipped_step")[frs]
+            k = len(f.steps)
+            blk = np.full((k, k), 2, dtype=np.int8)
+            for x in range(k):
+                for y in f.reach[x]:
+                    blk[x, y] = 1
+            for x, y in f.edges:
+                blk[x, y] = 0
+            cls[o:o + k, o:o + k] = blk
+            for y in range(k):
+                cls[G, o + y] = 0 if f.steps[y].is_start else 2
+        c = cls.ravel()[prev_gs * (G + 1) + gs]
+        ov_on = self._on_step("order_violation")
+        m1 = np.flatnonzero((c == 2) & (prev_gs == G))
+        self._emit_rows("order_violation", m1[ov_on[gs[m1]]], lambda k, r, f: {})
+        m_skip = np.flatnonzero(c == 1)
+        m_skip = m_skip[self._on_step("skipped_step")[gs[m_skip]]]
         goff = self.goff
 
         def skip(k: int, r: int, f: Any) -> dict:
@@ -318,31 +413,33 @@ class _Batch:
             pk, i = int(prev_g[r]) - o, int(g[r]) - o
             return {"related": ",".join(f.steps[j].code for j in f.skipped_between(pk, i))}
 
-        self._emit_rows("skipped_step", np.flatnonzero(m_skip), skip)
-        m_ord = later & ~is_edge & ~reachable & ov_on
+        self._emit_rows("skipped_step", m_skip, skip)
+        m_ord = np.flatnonzero((c == 2) & (prev_gs != G))
+        m_ord = m_ord[ov_on[gs[m_ord]]]
         steps = self.steps
-        self._emit_rows("order_violation", np.flatnonzero(m_ord),
-                        lambda k, r, f: {"related": steps[int(prev_g[r])].code})
-        # step limits
-        hp = self.has_prev & kv
-        so_on = self._on("step_overdue")[frs]
-        ratio = self._fparam(lambda f: f.params.red_ratio, np.float64)[frs]
-        lwd = self.limit_wd[gs]
-        lus = self.limit_us[gs]
+        self._emit_rows("order_violation", m_ord, lambda k, r, f: {"related": steps[int(prev_g[r])].code})
+        # step limits (only rows at a step with a limit are looked at)
+        hp = self.has_prev & known
+        so_on = self._on_step("step_overdue")
         el = self.el
-        u = cal.used_np(self.prev_day, self.day)
-        m_wd = hp & so_on & (lwd > 0) & (u > lwd)
-        m_h = hp & so_on & (lwd == 0) & (lus > 0) & (el > lus)
-        rows = np.flatnonzero(m_wd | m_h)
+        cand_wd = np.flatnonzero(hp & (so_on & (self.limit_wd > 0))[gs])
+        u_wd = cal.used_np(self.prev_day[cand_wd], self.day[cand_wd])
+        over_wd = cand_wd[u_wd > self.limit_wd[gs[cand_wd]]]
+        cand_h = np.flatnonzero(hp & (so_on & (self.limit_wd == 0) & (self.limit_us > 0))[gs])
+        over_h = cand_h[el[cand_h] > self.limit_us[gs[cand_h]]]
+        rows = np.union1d(over_wd, over_h)
+        lwd = self.limit_wd
+        lus = self.limit_us
 
         def over(k: int, r: int, f: Any) -> dict:
-            rr = float(ratio[r])
-            if lwd[r] > 0:
-                uu, lim = int(u[r]), int(lwd[r])
+            rr = f.params.red_ratio
+            gi = int(gs[r])
+            if lwd[gi] > 0:
+                uu, lim = int(cal.used(int(self.prev_day[r]), int(self.day[r]))), int(lwd[gi])
                 red = (uu - lim) > rr * lim
                 d = {"value": float(uu), "limit": float(lim), "unit": "workdays"}
             else:
-                e, lim = int(el[r]), int(lus[r])
+                e, lim = int(el[r]), int(lus[gi])
                 red = (e - lim) > rr * lim
                 d = {"value": e / HOUR_US, "limit": lim / HOUR_US, "unit": "hours"}
             d["severity"] = "red" if red else "yellow"
@@ -351,31 +448,35 @@ class _Batch:
 
         self._emit_rows("step_overdue", rows, over)
         # too fast
-        mn = self.min_us[gs]
-        m_tf = hp & (mn > 0) & (el < mn) & self._on("too_fast")[frs]
-        self._emit_rows("too_fast", np.flatnonzero(m_tf),
-                        lambda k, r, f: {"value": int(el[r]) / HOUR_US, "limit": int(mn[r]) / HOUR_US, "unit": "hours"})
+        mn = self.min_us
+        cand = np.flatnonzero(hp & (self._on_step("too_fast") & (mn > 0))[gs])
+        m_tf = cand[el[cand] < mn[gs[cand]]]
+        self._emit_rows("too_fast", m_tf,
+                        lambda k, r, f: {"value": int(el[r]) / HOUR_US, "limit": int(mn[gs[r]]) / HOUR_US,
+                                         "unit": "hours"})
         # off hours
         off = cal.offset_us
-        m_dec = kv & self.decision[gs] & self._on("off_hours")[frs]
-        if m_dec.any():
-            rest_flag = self._fparam(lambda f: f.params.off_rest_days, bool, False)[frs]
-            rest = rest_flag & ~cal.is_working_np(self.day)
-            tod = (self.t + off) % DAY_US
-            s0 = self._fparam(lambda f: f.params.off_start_us, np.int64)[frs]
-            e0 = self._fparam(lambda f: f.params.off_end_us, np.int64)[frs]
+        m_dec = np.flatnonzero((self.decision & self._on_step("off_hours"))[gs])
+        if len(m_dec):
+            fd = self.step_flow[gs[m_dec]]
+            day_d = self.day[m_dec]
+            rest = self._fparam(lambda f: f.params.off_rest_days, bool, False)[fd] & ~cal.is_working_np(day_d)
+            tod = (self.t[m_dec] + off) % DAY_US
+            s0 = self._fparam(lambda f: f.params.off_start_us, np.int64)[fd]
+            e0 = self._fparam(lambda f: f.params.off_end_us, np.int64)[fd]
             night = np.where(s0 > e0, (tod >= s0) | (tod < e0), (tod >= s0) & (tod < e0))
-            m_off = m_dec & (rest | night)
-            self._emit_rows("off_hours", np.flatnonzero(m_off), lambda k, r, f: {"extra": (("rest_day", bool(rest[r])),)})
+            hit = rest | night
+            rest_of = dict(zip(m_dec[hit].tolist(), rest[hit].tolist(), strict=True))
+            self._emit_rows("off_hours", m_dec[hit], lambda k, r, f: {"extra": (("rest_day", rest_of[r]),)})
+        del nf
         # discretion
         attrs: dict[str, list[tuple[int, float | None, float | None]]] = {}
         for gi, st in enumerate(steps):
             for attr, lo, hi in st.discretion:
                 attrs.setdefault(attr, []).append((gi, lo, hi))
-        dis_on = self._on("discretion_out_of_range")[frs]
-        sev_arr = self._fparam(lambda f: f.params.discretion_severity, object, "red")[frs]
+        dis_on = self._on_step("discretion_out_of_range")
         for attr, rules in attrs.items():
-            if attr not in self.df.columns:
+            if attr not in self.columns:
                 continue
             v = self._numeric(attr)
             lo = np.full(G + 1, np.nan)
@@ -387,72 +488,103 @@ class _Batch:
                     lo[gi] = lo_v
                 if hi_v is not None:
                     hi[gi] = hi_v
+            cand = np.flatnonzero((has & dis_on)[gs])
+            vc, gc = v[cand], gs[cand]
             with np.errstate(invalid="ignore"):
-                m_d = kv & has[gs] & dis_on & ~np.isnan(v) & ((v < lo[gs]) | (v > hi[gs]))
-            rows = np.flatnonzero(m_d)
+                rows = cand[~np.isnan(vc) & ((vc < lo[gc]) | (vc > hi[gc]))]
 
             def disc(k: int, r: int, f: Any, attr: str = attr, lo: np.ndarray = lo, hi: np.ndarray = hi,
                      v: np.ndarray = v) -> dict:
                 lo_v, hi_v = lo[gs[r]], hi[gs[r]]
                 rng = f"[{'-' if np.isnan(lo_v) else _fmt(float(lo_v))}, {'-' if np.isnan(hi_v) else _fmt(float(hi_v))}]"
-                return {"attribute": attr, "value": float(v[r]), "related": rng, "severity": sev_arr[r]}
+                return {"attribute": attr, "value": float(v[r]), "related": rng,
+                        "severity": f.params.discretion_severity}
 
             self._emit_rows("discretion_out_of_range", rows, disc)
         # segregation of duties
-        inc_pairs = []
         has_inc = np.zeros(G + 1, dtype=bool)
         for f in self.fs.flows:
             o = int(self.goff[f.idx])
-            for x, ys in f.incompatible.items():
+            for x in f.incompatible:
                 has_inc[o + x] = True
-                inc_pairs += [(o + x) * (G + 1) + (o + y) for y in ys]
-        m_sod = kv & has_inc[gs] & (self.ac >= 0)
+        m_sod = has_inc[gs] & (self.ac >= 0)
         if m_sod.any():
+            # per (case, actor): the earliest earlier row at a step incompatible with this row's step.
+            # rows are case-major, so sorting by (case, actor) is a nearly-sorted stable sort
             rows = np.flatnonzero(m_sod)
             key = self.grp[rows] * (len(self.actor_names) + 1) + self.ac[rows]
-            rows = rows[pl.Series(key).is_duplicated().to_numpy()]  # a violation needs >= 2 rows per (case, actor)
-            sub = pl.DataFrame({"grp": self.grp[rows], "ac": self.ac[rows], "r": rows, "g": g[rows]})
-            j = sub.join(sub, on=["grp", "ac"], suffix="_q").filter(pl.col("r_q") < pl.col("r"))
-            j = j.filter((pl.col("g_q") * (G + 1) + pl.col("g")).is_in(pl.Series(inc_pairs, dtype=pl.Int64).implode()))
-            first_q = j.group_by("r").agg(pl.col("r_q").min()).sort("r")
-            rr = first_q["r"].to_numpy()
-            qq = dict(zip(rr.tolist(), first_q["r_q"].to_list(), strict=True))
-            sod_on = self._on("sod_violation")[frs]
-            rr = rr[sod_on[rr]]
+            o = np.argsort(key, kind="stable")
+            rows, key = rows[o], key[o]
+            gr = g[rows]
+            best = np.full(len(rows), BIG, dtype=np.int64)
+            firsts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # step -> (keys, first row), keys sorted
+            for f in self.fs.flows:
+                o_f = int(self.goff[f.idx])
+                for x, ys in f.incompatible.items():
+                    selx = np.flatnonzero(gr == o_f + x)
+                    if len(selx) == 0:
+                        continue
+                    kx, rx = key[selx], rows[selx]
+                    cur = best[selx]
+                    for y in ys:
+                        hit_y = firsts.get(o_f + y)
+                        if hit_y is None:
+                            sel = np.flatnonzero(gr == o_f + y)
+                            ky = key[sel]
+                            u = np.r_[True, ky[1:] != ky[:-1]] if len(ky) else np.zeros(0, dtype=bool)
+                            hit_y = firsts[o_f + y] = (ky[u], rows[sel][u])
+                        ky_u, ry = hit_y
+                        if len(ky_u) == 0:
+                            continue
+                        pos = np.minimum(np.searchsorted(ky_u, kx), len(ky_u) - 1)
+                        cand = np.where(ky_u[pos] == kx, ry[pos], BIG)
+                        cur = np.where((cand < rx) & (cand < cur), cand, cur)
+                    best[selx] = cur
+            hit = best != BIG
+            rr, qq_a = rows[hit], best[hit]
+            qq = dict(zip(rr.tolist(), qq_a.tolist(), strict=True))
+            rr = np.sort(rr[self._on("sod_violation")[fr[rr]]])
             self._emit_rows("sod_violation", rr, lambda k, r, f: {"related": steps[int(g[qq[r]])].code})
 
     def _numeric(self, col: str) -> np.ndarray:
+        """Attribute as float (NaN = absent/non-numeric), in sorted-row order; the stream's `to_number` rule."""
         hit = self._num_cache.get(col)
         if hit is not None:
             return hit
-        s = self.df[col]
-        if s.dtype.is_numeric():
-            v = s.cast(pl.Float64)
-            v = v.fill_nan(None)
-            v = pl.select(pl.when(v.is_infinite()).then(None).otherwise(v)).to_series()
+        a = self._col(col)
+        if pa.types.is_integer(a.type) or pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
+            v = A.floats(a.cast(pa.float64()))
+            v = np.where(np.isfinite(v), v, np.nan)
         else:
-            s = s.cast(pl.String)
-            if (s.str.len_bytes() != s.str.strip_chars().str.len_bytes()).any():
-                s = s.str.strip_chars()
-            v = s.cast(pl.Float64, strict=False)
-            cand = v.is_not_null()
-            if cand.any():  # the cast accepts a few spellings (inf, nan...) the stream rejects: re-check those
-                ok = s.filter(cand).str.contains(NUM_RE)
-                if not ok.all():
-                    bad = np.flatnonzero(cand.to_numpy())[~ok.to_numpy()]
-                    v = v.scatter(pl.Series(bad), None)
-        res = v.fill_null(np.nan).to_numpy()[self.order]
+            if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+                a = a.cast(pa.string())
+            v = np.full(len(a), np.nan)
+            if a.null_count < len(a):
+                idx = np.flatnonzero(A.valid(a))
+                s = A.take(a, idx) if len(idx) < len(a) else a
+                ok = A.bools(pc.match_substring_regex(s, _NUM_RE2))
+                if not ok.all():  # surrounding blanks are allowed: trim and re-check only those
+                    bad = np.flatnonzero(~ok)
+                    t = pc.utf8_trim_whitespace(A.take(s, bad))
+                    ok2 = A.bools(pc.match_substring_regex(t, _NUM_RE2))
+                    if ok2.any():
+                        s = pa.concat_arrays([s.cast(t.type), t])
+                        idx = np.concatenate([idx, idx[bad]])
+                        ok = np.concatenate([ok, ok2])
+                sel = np.flatnonzero(ok)
+                if len(sel):
+                    sub = A.take(s, sel)
+                    try:
+                        vals = A.floats(pc.cast(sub, pa.float64()))
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        vals = np.array([float(x) for x in sub.to_pylist()], dtype=np.float64)
+                    v[idx[sel]] = vals
+        res = v[self.order]
         self._num_cache[col] = res
         return res
 
     def _ident(self, col: str) -> tuple[np.ndarray, list[Any]]:
-        s = self.df[col]
-        if s.dtype != pl.String:
-            if s.dtype.is_float():
-                s = s.fill_nan(None)
-            s = s.cast(pl.String)
-        s = pl.select(pl.when(s == "").then(None).otherwise(s)).to_series()
-        c, names = _encode(s)
+        c, names = _encode(_as_ident(self._col(col)))
         return c[self.order], names
 
     # ------------------------------------------------------------------
@@ -519,7 +651,7 @@ class _Batch:
 
     def _split(self) -> None:
         fs = self.fs
-        if not {"amount", "supplier_id"} <= set(self.df.columns):
+        if not {"amount", "supplier_id"} <= self.columns:
             return
         amt = self._numeric("amount")
         sup_c, sup_names = self._ident("supplier_id")
@@ -541,18 +673,24 @@ class _Batch:
         if len(rows) == 0:
             return
         del nf
-        sub = pl.DataFrame({"f": self.flow_row[rows], "s": sup_c[rows], "t": self.t[rows],
-                            "c": [self.case_names[int(x)] for x in self.cs[rows]], "r": rows})
         eids = self._eids(rows)
-        sub = sub.with_columns(e=pl.Series(eids)).sort(["f", "s", "t", "c", "e"])
+        f_r, s_r, t_r = self.flow_row[rows].tolist(), sup_c[rows].tolist(), self.t[rows].tolist()
+        c_r = [self.case_names[int(x)] for x in self.cs[rows]]
+        recs = sorted(zip(f_r, s_r, t_r, c_r, eids, rows.tolist(), strict=True))
         off = self.cal.offset_us
-        for (f_i, s_i), part in sub.group_by(["f", "s"], maintain_order=True):
+        i0 = 0
+        while i0 < len(recs):
+            f_i, s_i = recs[i0][0], recs[i0][1]
+            i1 = i0
+            while i1 < len(recs) and recs[i1][0] == f_i and recs[i1][1] == s_i:
+                i1 += 1
+            part = recs[i0:i1]
+            i0 = i1
             flow = fs.flows[int(f_i)]
             p = flow.params
-            ts = part["t"].to_list()
+            ts = [x[2] for x in part]
             fy, fr_, cnt = split_flags(ts, p.split_window_us, p.split_min_count, p.split_red_count)
-            for i, (r, c, e) in enumerate(zip(part["r"].to_list(), part["c"].to_list(), part["e"].to_list(),
-                                              strict=True)):
+            for i, (_, _, _, c, e, r) in enumerate(part):
                 if not fy[i]:
                     continue
                 a_i = int(self.ac[r])
@@ -565,16 +703,15 @@ class _Batch:
 
     def _concentration(self) -> None:
         fs = self.fs
-        if "applicant_id" not in self.df.columns:
+        if "applicant_id" not in self.columns:
             return
-        col = self.df["applicant_id"]
-        if col.dtype != pl.String:
-            col = (col.fill_nan(None) if col.dtype.is_float() else col).cast(pl.String)
-        present = (col.is_not_null() & (col != "")).to_numpy()[self.order]
         first_app = self.starts  # the applicant is the one on the case's first event
-        has = present[first_app] & (self.flow_case >= 0)
+        col = _as_ident(A.take(self._col("applicant_id"), self.order[first_app]))
+        present = A.valid(col)
+        has = present & (self.flow_case >= 0)
         case_app = np.full(len(first_app), -1, dtype=np.int64)
-        app_c, app_names = _encode(col.gather(pl.Series(self.order[first_app[has]])))
+        d = pc.dictionary_encode(col.filter(A.mask_array(has)))
+        app_c, app_names, self._app_dict = A.ints(d.indices, fill=-1), d.dictionary.to_pylist(), d.dictionary
         case_app[has] = app_c
         on_case = self._on("concentration")[np.where(self.flow_case < 0, len(fs.flows), self.flow_case)]
         # pairs: the first event of each actor in each case
@@ -588,8 +725,8 @@ class _Batch:
         firsts = np.r_[True, ks[1:] != ks[:-1]]
         rows = np.sort(rows[o[firsts]])
         # exclude actor == applicant
-        actor_code = {a: i for i, a in enumerate(self.actor_names)}
-        app_as_actor = np.array([actor_code.get(a, -2) for a in app_names] + [-3], dtype=np.int64)
+        app_as_actor = np.append(A.ints(pc.index_in(self._app_dict.cast(pa.large_string()),
+                                                  value_set=self._actor_dict.cast(pa.large_string())), fill=-2), -3)
         ca = case_app[self.grp[rows]]
         rows = rows[self.ac[rows] != app_as_actor[ca]]
         if len(rows) == 0:
@@ -601,45 +738,55 @@ class _Batch:
         pid = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) // months
         grp = self.grp[rows]
         app = case_app[grp]
+        actor = self.ac[rows]
         # distinct (case, period): rows are in case order and time order within a case
         new_cp = np.r_[True, (grp[1:] != grp[:-1]) | (pid[1:] != pid[:-1])]
-        cp = pl.DataFrame({"f": fr[new_cp], "pid": pid[new_cp], "app": app[new_cp]})
-        n_a = cp.group_by("f", "pid", "app").agg(n_a=pl.len())
+        cp_f, cp_pid, cp_app = fr[new_cp], pid[new_cp], app[new_cp]
+        # n_a: cases per (flowchart, period, applicant); only applicants with >= min_cases can be flagged
         mins = self._fparam(lambda f: f.params.conc_min_cases, np.int64)
-        n_a = n_a.filter(pl.Series(n_a["n_a"].to_numpy() >= mins[n_a["f"].to_numpy()]))
-        if n_a.height == 0:
+        gid_a, n_a_sz = _count_by(cp_f, cp_pid, cp_app)
+        n_a_cp = n_a_sz[gid_a]
+        if not (n_a_cp >= mins[cp_f]).any():
             return
-        n_total = cp.group_by("f", "pid").agg(n_total=pl.len())
-        pairs = pl.DataFrame({"f": fr, "pid": pid, "app": app, "actor": self.ac[rows], "r": rows})
-        n_o = pairs.group_by("f", "pid", "actor").agg(n_o=pl.len())
-        cand = pairs.join(n_a, on=["f", "pid", "app"])
-        n_ao = cand.group_by("f", "pid", "app", "actor").agg(n_ao=pl.len())
-        stats = (cand.join(n_ao, on=["f", "pid", "app", "actor"]).join(n_o, on=["f", "pid", "actor"])
-                 .join(n_total, on=["f", "pid"]))
+        # per pair: n_a of its (f, pid, app) via the (case, period) it belongs to
+        cp_idx = np.cumsum(new_cp) - 1
+        n_a = n_a_cp[cp_idx]
+        # N: cases per (flowchart, period)
+        gid_t, n_t_sz = _count_by(cp_f, cp_pid)
+        n_total = n_t_sz[gid_t][cp_idx]
+        # n_o: cases with official o per (flowchart, period); a pair row is one (case, official)
+        gid_o, n_o_sz = _count_by(fr, pid, actor)
+        n_o = n_o_sz[gid_o]
+        cand = n_a >= mins[fr]
+        if not cand.any():
+            return
+        ci = np.flatnonzero(cand)
+        gid_ao, n_ao_sz = _count_by(fr[ci], pid[ci], app[ci], actor[ci])
+        n_ao = n_ao_sz[gid_ao]
         shares = self._fparam(lambda f: f.params.conc_share, np.float64)
         lifts = self._fparam(lambda f: f.params.conc_lift, np.float64)
-        f_arr = stats["f"].to_numpy()
+        f_arr = fr[ci]
         # NumPy's true division is correctly rounded, exactly like Python's int / int in the stream engine
-        share = stats["n_ao"].to_numpy().astype(np.int64) / stats["n_a"].to_numpy().astype(np.int64)
-        share_o = stats["n_o"].to_numpy().astype(np.int64) / stats["n_total"].to_numpy().astype(np.int64)
-        stats = stats.with_columns(share=pl.Series(share), share_o=pl.Series(share_o))
+        share = n_ao / n_a[ci]
+        share_o = n_o[ci] / n_total[ci]
         flag = (share >= shares[f_arr]) & (share / share_o >= lifts[f_arr])
-        sel = stats.filter(pl.Series(flag))
-        if sel.height == 0:
+        sel = np.flatnonzero(flag)
+        if len(sel) == 0:
             return
-        eids = self._eids(sel["r"].to_numpy())
-        for k, row in enumerate(sel.iter_rows(named=True)):
-            flow = fs.flows[row["f"]]
+        rsel = rows[ci[sel]]
+        eids = self._eids(rsel)
+        for k, j in enumerate(sel.tolist()):
+            r = int(rsel[k])
+            flow = fs.flows[int(f_arr[j])]
             p = flow.params
-            r = row["r"]
-            sh = row["share"]
+            sh = float(share[j])
             self.out.append(make(
                 "concentration", "red" if sh >= p.conc_red_share else "yellow", flow,
                 self.case_names[int(self.cs[r])], self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
-                self.step_names[int(self.sc[r])], self.actor_names[row["actor"]], eids[k], int(self.t[r]), off,
-                value=sh, limit=row["share_o"], related=app_names[row["app"]],
-                extra=(("n_applicant", row["n_a"]), ("n_pair", row["n_ao"]),
-                       ("period", period_label(row["pid"], p.period_months))),
+                self.step_names[int(self.sc[r])], self.actor_names[int(actor[ci[j]])], eids[k], int(self.t[r]), off,
+                value=sh, limit=float(share_o[j]), related=app_names[int(app[ci[j]])],
+                extra=(("n_applicant", int(n_a[ci[j]])), ("n_pair", int(n_ao[j])),
+                       ("period", period_label(int(pid[ci[j]]), p.period_months))),
             ))
 
     # ------------------------------------------------------------------

@@ -13,15 +13,18 @@ import datetime as dt
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from .calendar import MAX_US, MIN_US
 from .model import os_reason
+
+if TYPE_CHECKING:  # polars is imported lazily: the CSV → batch path runs on PyArrow + NumPy only
+    import polars as pl
+    import pyarrow as pa
 
 CORE = ("event_id", "case_id", "power_code", "step_code", "actor_id", "timestamp")
 REQUIRED = ("event_id", "case_id", "power_code", "step_code", "timestamp")
@@ -129,21 +132,50 @@ def event_from_mapping(rec: Mapping[str, Any], naive_offset_us: int = 8 * 3_600_
     )
 
 
-@dataclass
 class EventLog:
-    """A validated event table plus the list of rejected records."""
+    """A validated event table plus the list of rejected records.
 
-    df: pl.DataFrame
-    issues: list[Issue] = field(default_factory=list)
-    source: str = ""
+    The table is held as a Polars DataFrame (`df`) or a PyArrow Table (`table`, what the CSV reader
+    produces); each view is built from the other on first access.
+    """
+
+    def __init__(self, df: pl.DataFrame | None = None, issues: list[Issue] | None = None, source: str = "",
+                 table: pa.Table | None = None):
+        if df is None and table is None:
+            raise ValueError("EventLog needs a DataFrame or an Arrow table")
+        self._df = df
+        self._table = table
+        self.issues: list[Issue] = issues if issues is not None else []
+        self.source = source
+
+    @property
+    def df(self) -> pl.DataFrame:
+        if self._df is None:
+            import polars as pl
+
+            df = pl.from_arrow(self._table)
+            assert isinstance(df, pl.DataFrame)
+            self._df = df
+        return self._df
+
+    @property
+    def table(self) -> pa.Table:
+        if self._table is None:
+            assert self._df is not None
+            self._table = self._df.to_arrow()
+        return self._table
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._df.columns) if self._df is not None else list(self._table.column_names)  # type: ignore
 
     @property
     def attributes(self) -> list[str]:
-        return [c for c in self.df.columns if c not in ("event_id", "case_id", "power_code", "step_code",
-                                                        "actor_id", "ts")]
+        return [c for c in self.columns if c not in ("event_id", "case_id", "power_code", "step_code",
+                                                     "actor_id", "ts")]
 
     def __len__(self) -> int:
-        return self.df.height
+        return self._df.height if self._df is not None else self._table.num_rows  # type: ignore[union-attr]
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], naive_offset_us: int = 8 * 3_600_000_000,
@@ -165,6 +197,8 @@ class EventLog:
 
 
 def events_to_frame(evs: list[Event]) -> pl.DataFrame:
+    import polars as pl
+
     cols: dict[str, list[Any]] = {k: [] for k in ("event_id", "case_id", "power_code", "step_code", "actor_id", "ts")}
     attr_names: list[str] = []
     seen: set[str] = set()
@@ -207,6 +241,8 @@ def iter_events(df: pl.DataFrame) -> Iterator[Event]:
 
 def _finish_strings(df: pl.DataFrame, issues: list[Issue], naive_offset_us: int, rownum: pl.Series) -> pl.DataFrame:
     """Validate a table of string columns (incl. `timestamp`) into the canonical schema."""
+    import polars as pl
+
     missing = [c for c in ("event_id", "case_id", "power_code", "step_code", "timestamp") if c not in df.columns]
     if missing:
         raise LogError(f"事件日志缺少必需列：{', '.join(missing)}")
@@ -244,6 +280,8 @@ def _parse_ts_column(s: pl.Series, naive_offset_us: int) -> pl.Series:
     Both accept the same strings with an offset and give the same instant, so the result does not
     depend on which path a row took.
     """
+    import polars as pl
+
     def py(values: list[Any]) -> list[int | None]:
         out: list[int | None] = []
         for v in values:
@@ -280,6 +318,100 @@ def _parse_ts_column(s: pl.Series, naive_offset_us: int) -> pl.Series:
     return out.rename("ts")
 
 
+def _ts_chunk(arr: Any, naive_offset_us: int) -> tuple[Any, Any]:
+    """One chunk of ISO-8601 text to (int64 µs array, valid mask) — NumPy arrays.
+
+    Fast path: Arrow casts the whole chunk (every row has an explicit offset). Otherwise rows that
+    look like ISO 8601 with an offset go through Arrow and the rest through Python's parser
+    (`parse_ts`), exactly as the stream engine parses them; both give the same instant.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from . import _arrow as A
+
+    n = len(arr)
+    target = pa.timestamp("us", tz="UTC")
+    try:
+        c = pc.cast(arr, target).cast(pa.int64())
+        return A.ints(c), A.valid(c)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    m = A.bools(pc.match_substring_regex(arr, ISO_RE))
+    vals = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    fast_idx = np.flatnonzero(m)
+    slow_idx = np.flatnonzero(~m)
+    try:
+        fast = pc.cast(arr.filter(A.mask_array(m)), target).cast(pa.int64())
+        vals[fast_idx] = A.ints(fast)
+        ok[fast_idx] = A.valid(fast)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        slow_idx = np.arange(n)
+    texts = A.take(arr, slow_idx).to_pylist() if len(slow_idx) else []
+    for i, v in zip(slow_idx.tolist(), texts, strict=True):
+        if v is None:
+            continue
+        try:
+            vals[i] = parse_ts(v, naive_offset_us)
+            ok[i] = True
+        except (ValueError, TypeError):
+            pass
+    return vals, ok
+
+
+def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> Any:
+    """Validate a CSV table (string columns, empty fields already null) into the canonical schema.
+
+    Same result as `_finish_strings` (the Polars path used for DataFrame input), without Polars.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from . import _arrow as A
+
+    names = table.column_names
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise LogError(f"事件日志缺少必需列：{', '.join(missing)}")
+    n = table.num_rows
+    if "actor_id" not in names:
+        table = table.append_column("actor_id", pa.nulls(n, pa.string()))
+    bad_req = np.zeros(n, dtype=bool)
+    for c in REQUIRED:
+        col = table.column(c)
+        if col.null_count:
+            bad_req |= ~np.concatenate([A.valid(ch) for ch in col.chunks])
+    ts_col = table.column("timestamp")
+    parts = [_ts_chunk(ch, naive_offset_us) for ch in ts_col.chunks]
+    ts = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    ok = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
+    ok &= (ts >= MIN_US) & (ts <= MAX_US)
+    bad_ts = ~ok & ~bad_req
+    keep = ~(bad_req | bad_ts)
+    if not keep.all():
+        rows = np.flatnonzero(~keep)
+        idx = A.int_array(rows)
+        vals = {c: table.column(c).take(idx).to_pylist() for c in REQUIRED}
+        for k, r in enumerate(rows.tolist()):
+            if bad_req[r]:
+                miss = [c for c in REQUIRED if vals[c][k] is None or vals[c][k] == ""]
+                issues.append(Issue(r + 1, f"缺少必填字段 {', '.join(miss)}"))
+            else:
+                issues.append(Issue(r + 1, f"时间格式无效：{vals['timestamp'][k]!r}"))
+        table = table.filter(A.mask_array(keep))
+        ts = ts[keep]
+    core = ["event_id", "case_id", "power_code", "step_code", "actor_id"]
+    cols = [table.column(c) for c in core] + [A.int_array(ts)]
+    out_names = core + ["ts"]
+    for c in table.column_names:
+        if c not in core and c not in ("timestamp", "ts"):
+            cols.append(table.column(c))
+            out_names.append(c)
+    return pa.table(cols, names=out_names)
+
+
 def read_csv(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> EventLog:
     import csv
 
@@ -294,36 +426,30 @@ def read_csv(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> Even
     if not header:
         raise LogError(f"事件日志 {path} 为空或没有表头")
     header = [h.strip() for h in header]
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def on_invalid(row: Any) -> str:
+        num = row.number if row.number is not None and row.number >= 0 else None
+        issues.append(Issue(num - 1 if num else None, f"列数不对（应为 {row.expected_columns} 列，实际 "
+                                                      f"{row.actual_columns} 列）"))
+        return "skip"
+
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        def on_invalid(row: Any) -> str:
-            num = row.number if row.number is not None and row.number >= 0 else None
-            issues.append(Issue(num - 1 if num else None, f"列数不对（应为 {row.expected_columns} 列，实际 "
-                                                          f"{row.actual_columns} 列）"))
-            return "skip"
-
+        # multithreaded reader; every column is text and an empty field (quoted or not) is null,
+        # which is what validation wants (required fields non-empty, actor/attributes "" = absent)
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding="utf8"),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding="utf8",
+                                           block_size=4 << 20),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+                                                 null_values=[""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True),
         )
-        df = pl.from_arrow(table)
-        assert isinstance(df, pl.DataFrame)
-        df = df.rechunk()
-    except ImportError:
-        df = pl.read_csv(path, infer_schema=False, new_columns=header, missing_utf8_is_empty_string=True)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises a variety of errors for unreadable files
         raise LogError(f"无法解析 CSV 事件日志 {path}：{str(exc).splitlines()[0]}") from exc
-    rownum = pl.int_range(1, df.height + 1, eager=True, dtype=pl.Int64)
-    empties = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in df.columns
-               if c not in ("event_id", "case_id", "power_code", "step_code", "timestamp", "actor_id")]
-    if empties:
-        df = df.with_columns(empties)
-    return EventLog(_finish_strings(df, issues, naive_offset_us, rownum), issues, str(path))
+    return EventLog(issues=issues, source=str(path), table=_finish_arrow(table, issues, naive_offset_us))
 
 
 def read_jsonl(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> EventLog:
@@ -459,7 +585,8 @@ def as_event_log(events: Any, naive_offset_us: int = 8 * 3_600_000_000) -> Event
         return events
     if isinstance(events, str | Path):
         return read_events(events, naive_offset_us)
-    if isinstance(events, pl.DataFrame):
+    pl = sys.modules.get("polars")
+    if pl is not None and isinstance(events, pl.DataFrame):
         if "ts" in events.columns and events.schema["ts"].is_integer():
             return EventLog(events)
         rownum = pl.int_range(1, events.height + 1, eager=True, dtype=pl.Int64)

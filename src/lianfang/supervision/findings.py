@@ -33,11 +33,45 @@ _TZ_CACHE: dict[int, dt.timezone] = {}
 Key = tuple[str, str, str | None, str | None, str | None, str | None]
 
 
-def iso_local(ts_us: int, offset_us: int) -> str:
+def _iso_local_dt(ts_us: int, offset_us: int) -> str:
     tz = _TZ_CACHE.get(offset_us)
     if tz is None:
         tz = _TZ_CACHE[offset_us] = dt.timezone(dt.timedelta(microseconds=offset_us))
     return (_EPOCH + dt.timedelta(microseconds=ts_us)).astimezone(tz).isoformat()
+
+
+_DAY_US = 86_400_000_000
+_DATE_CACHE: dict[int, str] = {}
+_SUFFIX: dict[int, str | None] = {}
+
+
+def iso_local(ts_us: int, offset_us: int) -> str:
+    """`datetime.isoformat()` of the instant in the fixed offset, without building datetimes.
+
+    Same text as `_iso_local_dt` (checked in the tests); offsets that are not whole minutes take that path.
+    """
+    suffix = _SUFFIX.get(offset_us, "")
+    if suffix == "":
+        if offset_us % 60_000_000:
+            suffix = None
+        else:
+            suffix = _iso_local_dt(0, offset_us)[-6:]
+        _SUFFIX[offset_us] = suffix
+    if suffix is None:
+        return _iso_local_dt(ts_us, offset_us)
+    day, rem = divmod(ts_us + offset_us, _DAY_US)
+    date = _DATE_CACHE.get(day)
+    if date is None:
+        try:
+            date = _DATE_CACHE[day] = dt.date.fromordinal(day + 719_163).isoformat()
+        except (ValueError, OverflowError):
+            return _iso_local_dt(ts_us, offset_us)
+    sec, us = divmod(rem, 1_000_000)
+    m, s = divmod(sec, 60)
+    h, m = divmod(m, 60)
+    if us:
+        return f"{date}T{h:02d}:{m:02d}:{s:02d}.{us:06d}{suffix}"
+    return f"{date}T{h:02d}:{m:02d}:{s:02d}{suffix}"
 
 
 @dataclass(slots=True)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .calendar import WorkCalendar, resolve_calendar
+from .calendar import FIRST_DAY, WorkCalendar, resolve_calendar
 from .events import Event, event_from_mapping, parse_ts, to_ident, to_number
 from .findings import Finding, Key, escalate, make
 from .model import DAY_US, HOUR_US, Flowchart, FlowSet, load_flows
@@ -80,6 +80,44 @@ class _Case:
         self.applicant: str | None = None
         self.purchase: tuple[Event, float, str] | None = None
         self.pairs: dict[str, Event] = {}
+
+
+class _FlowTab:
+    """Per-flowchart lookup tables for the hot path (plain lists/sets indexed by local step)."""
+
+    __slots__ = ("by_code", "succ", "reach", "is_start", "is_end", "stop", "limit_wd", "limit_us", "min_us",
+                 "decision", "discretion", "inc", "codes", "step_on", "order_on", "skip_on", "over_on", "fast_on",
+                 "off_on", "disc_on", "sod_on", "conc_on", "split_on", "case_wd", "case_us", "months")
+
+    def __init__(self, flow: Flowchart):
+        p = flow.params
+        st = flow.steps
+        self.by_code = flow.by_code
+        self.succ = [frozenset(x) for x in flow.succ]
+        self.reach = flow.reach
+        self.is_start = [s.is_start for s in st]
+        self.is_end = [s.is_end for s in st]
+        self.stop = [s.clock_stop for s in st]
+        self.limit_wd = [s.limit_wd for s in st]
+        self.limit_us = [s.limit_us for s in st]
+        self.min_us = [s.min_us for s in st]
+        self.decision = [s.decision for s in st]
+        self.discretion = [s.discretion for s in st]
+        self.inc = [flow.incompatible.get(i) for i in range(len(st))]
+        self.codes = [s.code for s in st]
+        self.step_on = p.on("unknown_step")
+        self.order_on = p.on("order_violation")
+        self.skip_on = p.on("skipped_step")
+        self.over_on = p.on("step_overdue")
+        self.fast_on = p.on("too_fast")
+        self.off_on = p.on("off_hours")
+        self.disc_on = p.on("discretion_out_of_range")
+        self.sod_on = p.on("sod_violation")
+        self.conc_on = p.on("concentration")
+        self.split_on = p.on("split_purchase")
+        self.case_wd = flow.case_limit_wd
+        self.case_us = flow.case_limit_us
+        self.months = p.period_months
 
 
 class _Repeat:
@@ -254,6 +292,7 @@ class _Concentration:
         self.periods: dict[tuple[int, int], dict[str, tuple[str, str | None, dict[str, Event]]]] = {}
         self.by_case: dict[str, set[tuple[int, int]]] = {}
         self.next_end = -(1 << 62)  # earliest end of an open period (lower bound)
+        self._pid: dict[tuple[int, int], int] = {}
 
     def update(self, case: _Case) -> None:
         flow = case.flow
@@ -287,9 +326,14 @@ class _Concentration:
         """Fast path for an in-order event that adds one (case, official) pair."""
         flow = case.flow
         if flow is None or case.applicant is None or ev.actor_id == case.applicant or \
-                not flow.params.on("concentration"):
+                flow.idx in self.e._conc_off:
             return
-        pk = (flow.idx, period_of(ev.ts, self.e.cal.offset_us, flow.params.period_months))
+        day = (ev.ts + self.e.cal.offset_us) // DAY_US
+        k = flow.params.period_months
+        pid = self._pid.get((day, k))
+        if pid is None:
+            pid = self._pid[(day, k)] = period_of(ev.ts, self.e.cal.offset_us, k)
+        pk = (flow.idx, pid)
         d = self.periods.get(pk)
         if d is None:
             d = self.periods[pk] = {}
@@ -325,17 +369,19 @@ def concentration_findings(flow: Flowchart, pid: int, cases: Mapping[str, tuple[
                            offset_us: int) -> list[Finding]:
     p = flow.params
     n_total = 0
-    n_o: Counter[str] = Counter()
-    n_a: Counter[str] = Counter()
-    n_ao: Counter[tuple[str, str]] = Counter()
+    n_o: dict[str, int] = {}
+    n_a: dict[str, int] = {}
+    n_ao: dict[tuple[str, str], int] = {}
+    get_o, get_ao = n_o.get, n_ao.get
     for app, _power, pairs in cases.values():
         if not pairs:
             continue
         n_total += 1
-        n_a[app] += 1
+        n_a[app] = n_a.get(app, 0) + 1
         for actor in pairs:
-            n_o[actor] += 1
-            n_ao[(app, actor)] += 1
+            n_o[actor] = get_o(actor, 0) + 1
+            k = (app, actor)
+            n_ao[k] = get_ao(k, 0) + 1
     out = []
     label = period_label(pid, p.period_months)
     for cid, (app, power, pairs) in cases.items():
@@ -382,14 +428,20 @@ class SupervisionStream:
         self._split = _Split(self)
         self._conc = _Concentration(self)
         self._last_h = NEG_INF
+        self._evict_at = (1 << 63) if self.lateness is None else NEG_INF  # evict when wm exceeds this
         self.stats: Counter[str] = Counter()
         self.issues: deque[str] = deque(maxlen=1000)
         self._out: list[Finding] = []
+        self._ft = [_FlowTab(f) for f in self.flows.flows]
+        self._conc_off = {f.idx for f in self.flows.flows if not f.params.on("concentration")}
+        self._off = self.cal.offset_us
+        self._split_w2min = 2 * min((f.params.split_window_us for f in self.flows.flows), default=0)
+        self._cum = self.cal.cum_l
 
     # ---- public API ------------------------------------------------------------
     def feed(self, event: Event | Mapping[str, Any]) -> list[Finding]:
         """Process one event; returns the finding deltas it causes."""
-        if not isinstance(event, Event):
+        if type(event) is not Event and not isinstance(event, Event):
             try:
                 event = event_from_mapping(event, self.cal.offset_us)
             except ValueError as exc:
@@ -398,7 +450,7 @@ class SupervisionStream:
                 return []
         self._out = out = []
         self._feed(event)
-        if self.lateness is not None and self.wm - self.lateness > self._last_h:
+        if self.wm > self._evict_at:
             self._maybe_evict()
         return out
 
@@ -448,44 +500,51 @@ class SupervisionStream:
         return self.wm - self.lateness
 
     def _feed(self, ev: Event) -> None:
+        t = ev.ts
+        eid = ev.event_id
         case = self.cases.get(ev.case_id)
         if case is None:
-            if self.lateness is not None and ev.ts < self.wm - self.lateness:
+            if self.lateness is not None and t < self.wm - self.lateness:
                 self.stats["late_dropped"] += 1
                 return
             case = self.cases[ev.case_id] = _Case(ev.case_id)
             case.power = ev.power_code
             case.flow = self.flows.flow_for(ev.power_code)
-        elif ev.event_id in case.ids:
-            self.stats["duplicates"] += 1
-            return
-        t = ev.ts
+            evs = case.evs
+            last = None
+        else:
+            if eid in case.ids:
+                self.stats["duplicates"] += 1
+                return
+            evs = case.evs
+            last = evs[-1] if evs else None
         if t > self.wm:
             self.wm = t
-        case.ids.add(ev.event_id)
-        evs = case.evs
-        last = evs[-1] if evs else None
-        if last is None or t > last.ts or (t == last.ts and ev.event_id > last.event_id):
+        case.ids.add(eid)
+        if last is None or t > last.ts or (t == last.ts and eid > last.event_id):
+            # in-order arrival (the common case): append and update the summary in O(1)
             evs.append(ev)
             if case.flow is None:
                 if len(evs) == 1:
                     self._refresh_volatile(case)
-                    heapq.heappush(self._closing, (ev.ts, case.cid))
+                    heapq.heappush(self._closing, (t, case.cid))
                 return
             was_closed = case.closed_ts is not None
-            npairs0, buy0 = len(case.pairs), case.purchase
+            buy0 = case.purchase
             new: list[Finding] = []
             self._apply(case, ev, new)
-            for f in new:
-                self._set(case, f)
+            if new:
+                for f in new:
+                    self._set(case, f)
             if self.now is not None or case.cross is not None or case.volatile:
                 self._refresh_volatile(case)
             if case.purchase is not buy0:
                 self._split.update(case, self._out)
-            if len(case.pairs) != npairs0:  # also the first event of a new case: no earlier contribution
+            a = ev.actor_id
+            if a is not None and case.pairs.get(a) is ev:  # a new (case, official) pair
                 self._conc.add_pair(case, ev)
             if not was_closed and case.closed_ts is not None:
-                heapq.heappush(self._closing, (case.evs[-1].ts, case.cid))
+                heapq.heappush(self._closing, (t, case.cid))
         else:
             self.stats["rebuilds"] += 1
             insort(evs, ev, key=lambda e: (e.ts, e.event_id))
@@ -549,129 +608,143 @@ class SupervisionStream:
     def _apply(self, case: _Case, ev: Event, out: list[Finding]) -> None:
         flow = case.flow
         assert flow is not None
-        cal = self.cal
-        off = cal.offset_us
-        p = flow.params
-        dis = p.disabled
-        day = (ev.ts + off) // DAY_US
+        ft = self._ft[flow.idx]
+        off = self._off
+        cum = self._cum
+        fd = FIRST_DAY
+        ts = ev.ts
+        day = (ts + off) // DAY_US
         prev_ts = case.last_ts
         prev_day = case.last_day
-        i = flow.by_code.get(ev.step_code)
-        cid, power = case.cid, case.power
+        step_code = ev.step_code
+        i = ft.by_code.get(step_code)
         if prev_ts is None:
             case.first_day = day
         if i is None:
-            if "unknown_step" not in dis:
-                out.append(make("unknown_step", "yellow", flow, cid, power, ev.step_code, ev.actor_id, ev.event_id,
-                                ev.ts, off))
+            if ft.step_on:
+                out.append(make("unknown_step", "yellow", flow, case.cid, case.power, step_code, ev.actor_id,
+                                ev.event_id, ts, off))
             stop = False
         else:
-            st = flow.steps[i]
-            stop = st.clock_stop
+            stop = ft.stop[i]
             pk = case.last_known
             if pk == -1:
-                if not st.is_start and "order_violation" not in dis:
-                    out.append(make("order_violation", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
-                                    ev.event_id, ev.ts, off))
-            elif (pk, i) not in flow.edges:
-                if i in flow.reach[pk]:
-                    if "skipped_step" not in dis:
+                if not ft.is_start[i] and ft.order_on:
+                    out.append(make("order_violation", "yellow", flow, case.cid, case.power, step_code, ev.actor_id,
+                                    ev.event_id, ts, off))
+            elif i not in ft.succ[pk]:
+                if i in ft.reach[pk]:
+                    if ft.skip_on:
                         sk = ",".join(flow.steps[j].code for j in flow.skipped_between(pk, i))
-                        out.append(make("skipped_step", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
-                                        ev.event_id, ev.ts, off, related=sk))
-                elif "order_violation" not in dis:
-                    out.append(make("order_violation", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
-                                    ev.event_id, ev.ts, off, related=flow.steps[pk].code))
+                        out.append(make("skipped_step", "yellow", flow, case.cid, case.power, step_code,
+                                        ev.actor_id, ev.event_id, ts, off, related=sk))
+                elif ft.order_on:
+                    out.append(make("order_violation", "yellow", flow, case.cid, case.power, step_code,
+                                    ev.actor_id, ev.event_id, ts, off, related=ft.codes[pk]))
             case.last_known = i
             if prev_ts is not None:
-                el = ev.ts - prev_ts
-                if "step_overdue" not in dis:
-                    if st.limit_wd:
-                        u = cal.used(prev_day, day)
-                        if u > st.limit_wd:
-                            red = (u - st.limit_wd) > p.red_ratio * st.limit_wd
-                            out.append(make("step_overdue", "red" if red else "yellow", flow, cid, power,
-                                            ev.step_code, ev.actor_id, ev.event_id, ev.ts, off, value=float(u),
-                                            limit=float(st.limit_wd), unit="workdays",
+                el = ts - prev_ts
+                if ft.over_on:
+                    lwd = ft.limit_wd[i]
+                    if lwd:
+                        u = cum[day - 1 - fd] - cum[prev_day - fd] + 1 if day > prev_day else 0
+                        if u > lwd:
+                            p = flow.params
+                            red = (u - lwd) > p.red_ratio * lwd
+                            out.append(make("step_overdue", "red" if red else "yellow", flow, case.cid, case.power,
+                                            step_code, ev.actor_id, ev.event_id, ts, off, value=float(u),
+                                            limit=float(lwd), unit="workdays",
                                             extra=(("red_ratio", p.red_ratio),) if red else ()))
-                    elif st.limit_us and el > st.limit_us:
-                        red = (el - st.limit_us) > p.red_ratio * st.limit_us
-                        out.append(make("step_overdue", "red" if red else "yellow", flow, cid, power, ev.step_code,
-                                        ev.actor_id, ev.event_id, ev.ts, off, value=el / HOUR_US,
-                                        limit=st.limit_us / HOUR_US, unit="hours",
-                                        extra=(("red_ratio", p.red_ratio),) if red else ()))
-                if st.min_us and el < st.min_us and "too_fast" not in dis:
-                    out.append(make("too_fast", "yellow", flow, cid, power, ev.step_code, ev.actor_id, ev.event_id,
-                                    ev.ts, off, value=el / HOUR_US, limit=st.min_us / HOUR_US, unit="hours"))
-            if st.decision and "off_hours" not in dis:
-                rest = p.off_rest_days and not cal.is_working(day)
-                tod = (ev.ts + off) % DAY_US
+                    else:
+                        lus = ft.limit_us[i]
+                        if lus and el > lus:
+                            p = flow.params
+                            red = (el - lus) > p.red_ratio * lus
+                            out.append(make("step_overdue", "red" if red else "yellow", flow, case.cid, case.power,
+                                            step_code, ev.actor_id, ev.event_id, ts, off, value=el / HOUR_US,
+                                            limit=lus / HOUR_US, unit="hours",
+                                            extra=(("red_ratio", p.red_ratio),) if red else ()))
+                mn = ft.min_us[i]
+                if mn and el < mn and ft.fast_on:
+                    out.append(make("too_fast", "yellow", flow, case.cid, case.power, step_code, ev.actor_id,
+                                    ev.event_id, ts, off, value=el / HOUR_US, limit=mn / HOUR_US, unit="hours"))
+            if ft.decision[i] and ft.off_on:
+                p = flow.params
+                rest = p.off_rest_days and not self.cal.is_working(day)
+                tod = (ts + off) % DAY_US
                 if p.off_start_us > p.off_end_us:
                     night = tod >= p.off_start_us or tod < p.off_end_us
                 else:
                     night = p.off_start_us <= tod < p.off_end_us
                 if rest or night:
-                    out.append(make("off_hours", "yellow", flow, cid, power, ev.step_code, ev.actor_id,
-                                    ev.event_id, ev.ts, off, extra=(("rest_day", rest),)))
-            if st.discretion and "discretion_out_of_range" not in dis:
-                for attr, lo, hi in st.discretion:
+                    out.append(make("off_hours", "yellow", flow, case.cid, case.power, step_code, ev.actor_id,
+                                    ev.event_id, ts, off, extra=(("rest_day", rest),)))
+            disc = ft.discretion[i]
+            if disc and ft.disc_on:
+                p = flow.params
+                for attr, lo, hi in disc:
                     v = to_number(ev.attrs.get(attr))
                     if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
                         rng = f"[{'-' if lo is None else _fmt(lo)}, {'-' if hi is None else _fmt(hi)}]"
-                        out.append(make("discretion_out_of_range", p.discretion_severity, flow, cid, power,
-                                        ev.step_code, ev.actor_id, ev.event_id, ev.ts, off, attribute=attr, value=v,
-                                        related=rng))
+                        out.append(make("discretion_out_of_range", p.discretion_severity, flow, case.cid,
+                                        case.power, step_code, ev.actor_id, ev.event_id, ts, off, attribute=attr,
+                                        value=v, related=rng))
             a = ev.actor_id
             if a is not None:
-                inc = flow.incompatible.get(i)
+                inc = ft.inc[i]
                 if inc is not None:
                     done = case.done.get(a)
                     if done is None:
                         case.done[a] = [i]
                     else:
-                        if "sod_violation" not in dis:
+                        if ft.sod_on:
                             for j in done:
                                 if j in inc:
-                                    out.append(make("sod_violation", "yellow", flow, cid, power, ev.step_code, a,
-                                                    ev.event_id, ev.ts, off, related=flow.steps[j].code))
+                                    out.append(make("sod_violation", "yellow", flow, case.cid, case.power,
+                                                    step_code, a, ev.event_id, ts, off, related=ft.codes[j]))
                                     break
                         done.append(i)
-            if st.is_end and case.closed_ts is None:
-                case.closed_ts = ev.ts
+            if ft.is_end[i] and case.closed_ts is None:
+                case.closed_ts = ts
         # case clock (clock_stop steps excluded)
-        if prev_ts is not None:
-            if flow.case_limit_wd:
-                if stop:
-                    case.stopped_wd += cal.cum_at(day) - cal.cum_at(prev_day)
-            elif not stop:
-                case.counted_us += ev.ts - prev_ts
-        if flow.case_limit_wd:
-            used = cal.used(case.first_day, day) - case.stopped_wd
-            lim = flow.case_limit_wd
-        elif flow.case_limit_us:
-            used = case.counted_us
-            lim = flow.case_limit_us
-        else:
-            used = lim = 0
-        if lim:
+        lwd = ft.case_wd
+        if lwd:
+            if stop and prev_ts is not None:
+                case.stopped_wd += cum[day - fd] - cum[prev_day - fd]
+            d0 = case.first_day
+            used = (cum[day - 1 - fd] - cum[d0 - fd] + 1 if day > d0 else 0) - case.stopped_wd
             if used > case.max_used:
                 case.max_used = used
-            if case.cross is None and used > lim:
+            if case.cross is None and used > lwd:
                 case.cross = ev
-        case.last_ts = ev.ts
+        elif ft.case_us:
+            if prev_ts is not None and not stop:
+                case.counted_us += ts - prev_ts
+            used = case.counted_us
+            if used > case.max_used:
+                case.max_used = used
+            if case.cross is None and used > ft.case_us:
+                case.cross = ev
+        elif prev_ts is not None and not stop:
+            case.counted_us += ts - prev_ts
+        case.last_ts = ts
         case.last_day = day
         # attributes for pattern rules: the applicant is the one on the case's first event; the purchase
         # is the earliest event carrying both an amount and a supplier
-        if ev.attrs:
+        attrs = ev.attrs
+        if attrs:
             if prev_ts is None:
-                case.applicant = to_ident(ev.attrs.get("applicant_id"))
+                case.applicant = to_ident(attrs.get("applicant_id"))
             if case.purchase is None:
-                amt = to_number(ev.attrs.get("amount"))
-                sup = to_ident(ev.attrs.get("supplier_id"))
-                if amt is not None and sup is not None:
-                    case.purchase = (ev, amt, sup)
-        if ev.actor_id is not None and ev.actor_id not in case.pairs:
-            case.pairs[ev.actor_id] = ev
+                amt = attrs.get("amount")
+                if amt is not None:
+                    amt = to_number(amt)
+                    sup = to_ident(attrs.get("supplier_id"))
+                    if amt is not None and sup is not None:
+                        case.purchase = (ev, amt, sup)
+        a = ev.actor_id
+        if a is not None and a not in case.pairs:
+            case.pairs[a] = ev
 
     def _volatile(self, case: _Case) -> list[Finding]:
         return volatile_findings(case, self.cal, self.now)
@@ -692,6 +765,7 @@ class SupervisionStream:
         if h <= self._last_h:
             return
         self._last_h = h
+        self._evict_at = h + self.lateness  # type: ignore[operator]
         while self._closing and self._closing[0][0] < h:
             t, cid = heapq.heappop(self._closing)
             case = self.cases.get(cid)
@@ -704,9 +778,14 @@ class SupervisionStream:
             del self.cases[cid]
             self._conc.forget(cid)
             self.stats["evicted"] += 1
-        self._repeat.evict(h)
-        self._split.evict(h)
-        self._conc.close(h, self._out)
+        rep = self._repeat
+        if rep.heap and rep.heap[0][0] < h - rep.wmax:
+            rep.evict(h)
+        sp = self._split
+        if sp.heap and sp.heap[0][0] < h - self._split_w2min:
+            sp.evict(h)
+        if h >= self._conc.next_end:
+            self._conc.close(h, self._out)
 
 
 def volatile_findings(case: Any, cal: WorkCalendar, now: int | None) -> list[Finding]:

@@ -1,0 +1,112 @@
+"""Arrow ⇄ NumPy through the buffers.
+
+`pa.array(numpy)`, `pa.scalar`, Python scalars in `pyarrow.compute` calls and `to_numpy()` on
+arrays with nulls or booleans go through PyArrow's pandas shim, which imports pandas (≈ 0.5 s of
+CLI start-up) the first time. These helpers move data between PyArrow and NumPy via the raw
+buffers instead, so the CSV → findings path never imports pandas (nor Polars).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+
+def _bits(buf: Any, offset: int, n: int) -> np.ndarray:
+    raw = np.frombuffer(buf, dtype=np.uint8, count=(offset + n + 7) // 8)
+    return np.unpackbits(raw, bitorder="little", count=offset + n)[offset:].astype(bool)
+
+
+def valid(arr: pa.Array) -> np.ndarray:
+    """Validity as a NumPy bool array (True = not null)."""
+    n = len(arr)
+    buf = arr.buffers()[0]
+    if buf is None or arr.null_count == 0:
+        return np.ones(n, dtype=bool)
+    return _bits(buf, arr.offset, n)
+
+
+def bools(arr: pa.Array) -> np.ndarray:
+    """A boolean array as NumPy (null = False)."""
+    n = len(arr)
+    out = _bits(arr.buffers()[1], arr.offset, n)
+    if arr.null_count:
+        out &= valid(arr)
+    return out
+
+
+def ints(arr: pa.Array, fill: int = 0) -> np.ndarray:
+    """An integer/timestamp array as NumPy int64 (nulls → `fill`)."""
+    typ = arr.type
+    width = typ.bit_width // 8
+    dt = np.dtype(f"i{width}")
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    out = np.frombuffer(arr.buffers()[1], dtype=dt, count=n, offset=arr.offset * width).astype(np.int64)
+    if arr.null_count:
+        out[~valid(arr)] = fill
+    return out
+
+
+def floats(arr: pa.Array) -> np.ndarray:
+    """A float64 array as NumPy (nulls → NaN)."""
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    out = np.frombuffer(arr.buffers()[1], dtype=np.float64, count=n, offset=arr.offset * 8).copy()
+    if arr.null_count:
+        out[~valid(arr)] = np.nan
+    return out
+
+
+def str_lengths(arr: pa.Array) -> np.ndarray:
+    """Byte length of each string (nulls → -1)."""
+    n = len(arr)
+    odt = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    offs = np.frombuffer(arr.buffers()[1], dtype=odt, count=n + 1, offset=arr.offset * np.dtype(odt).itemsize)
+    out = np.diff(offs).astype(np.int64)
+    if arr.null_count:
+        out[~valid(arr)] = -1
+    return out
+
+
+def int_array(values: np.ndarray) -> pa.Array:
+    """NumPy → Arrow int64 without the pandas shim."""
+    v = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(v), [None, pa.py_buffer(v)])
+
+
+def mask_array(values: np.ndarray) -> pa.Array:
+    """NumPy bool → Arrow boolean without the pandas shim."""
+    v = np.ascontiguousarray(values, dtype=bool)
+    return pa.Array.from_buffers(pa.bool_(), len(v), [None, pa.py_buffer(np.packbits(v, bitorder="little"))])
+
+
+def take(arr: pa.Array, rows: np.ndarray) -> pa.Array:
+    return arr.take(int_array(rows))
+
+
+def blank_to_null(arr: pa.Array) -> pa.Array:
+    """Empty strings → null (strings only)."""
+    ln = str_lengths(arr)
+    empty = ln == 0
+    if not empty.any():
+        return arr
+    keep = ln > 0
+    return pa.Array.from_buffers(arr.type, len(arr), [pa.py_buffer(np.packbits(keep, bitorder="little")),
+                                                      *arr.buffers()[1:]], offset=0) \
+        if arr.offset == 0 else take_valid(arr, keep)
+
+
+def take_valid(arr: pa.Array, keep: np.ndarray) -> pa.Array:
+    """Null out the rows where `keep` is False (general path)."""
+    idx = np.arange(len(arr), dtype=np.int64)
+    nulls = pa.nulls(1, arr.type)
+    both = pa.concat_arrays([arr, nulls])
+    idx[~keep] = len(arr)
+    return take(both, idx)
