@@ -261,6 +261,15 @@ def test_command_reports_without_writing_and_commits_with_commit(unit, messy):
     assert "已导入 5 个风险点" in out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection(monkeypatch):
+    """run_from_argv closes every connection when it ends, which on PostgreSQL
+    would close the test's own transaction under the next query."""
+    from django.core.management import base
+
+    monkeypatch.setattr(base.connections, "close_all", lambda: None)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("args, reason", [
     (["--unit", "NOPE"], "单位编码“NOPE”不存在"),
