@@ -22,7 +22,7 @@ assets:
 	scripts/vendor-assets.sh
 
 messages: install
-	cd src/lianfang && ../../$(BIN)/lianfang makemessages -l en --ignore 'static/*' && ../../$(BIN)/lianfang compilemessages
+	cd src/lianfang && LIANFANG_DATA_DIR=$(CURDIR)/data ../../$(BIN)/lianfang makemessages -l en --ignore 'static/*' && ../../$(BIN)/lianfang compilemessages
 
 demo: install
 	$(BIN)/lianfang demo --port $(PORT)
@@ -43,7 +43,9 @@ test-postgres: install
 test: lint test-sqlite test-postgres
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.supervision
+	$(BIN)/python -m bench.risks
 
 clean:
 	rm -rf $(VENV) node_modules src/lianfang/static/vendor
