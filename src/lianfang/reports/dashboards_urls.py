@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import dashboard_views
+
+# Included under the "reports" namespace at /reports/.
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("quality/", dashboard_views.quality_page, name="quality"),
+]
