@@ -1,28 +1,18 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from lianfang.orgs.services import StillReferenced, delete_refusing_references
+from lianfang.orgs.admin import RefusingDeleteMixin
 
 from . import models as m
 from .services import delete_refusal
 
 
 @admin.register(m.PowerCategory)
-class PowerCategoryAdmin(admin.ModelAdmin):
+class PowerCategoryAdmin(RefusingDeleteMixin, admin.ModelAdmin):
     list_display = ("code", "name", "internal", "three_important", "sort_order", "is_active")
     list_editable = ("name", "internal", "three_important", "sort_order", "is_active")
     list_filter = ("internal", "three_important", "is_active")
     search_fields = ("code", "name")
-
-    def delete_model(self, request, obj):
-        try:
-            delete_refusing_references(obj)
-        except StillReferenced as exc:
-            messages.error(request, str(exc))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 class CatalogueEventInline(admin.TabularInline):
@@ -58,7 +48,7 @@ class LegalBasisInline(admin.TabularInline):
 
 
 @admin.register(m.Power)
-class PowerAdmin(admin.ModelAdmin):
+class PowerAdmin(RefusingDeleteMixin, admin.ModelAdmin):
     list_display = ("code", "name", "category", "department", "unit", "catalogue_year", "external")
     list_filter = ("catalogue__year", "unit", "category", "external")
     search_fields = ("code", "name", "content", "legal_bases__law")
@@ -86,11 +76,4 @@ class PowerAdmin(admin.ModelAdmin):
         if reason:
             messages.error(request, reason)
             return
-        try:
-            delete_refusing_references(obj)
-        except StillReferenced as exc:
-            messages.error(request, str(exc))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        super().delete_model(request, obj)

@@ -19,13 +19,12 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,6 +33,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from lianfang.access.policy import can
 from lianfang.audit.context import acting
 from lianfang.audit.services import record
+from lianfang.core.xlsx import WorkbookError, open_xlsx
 from lianfang.orgs.codes import CODE_PATTERN
 from lianfang.orgs.models import Department, Post, Unit
 
@@ -305,44 +305,14 @@ def format_legal_basis(law: str, article: str, text: str) -> str:
 # --------------------------------------------------------------------------- reading the file
 
 
-def _read_bytes(fileobj) -> tuple[bytes, str]:
-    if isinstance(fileobj, bytes | bytearray | memoryview):
-        return bytes(fileobj), ""
-    if isinstance(fileobj, str | Path):
-        path = Path(fileobj)
-        with path.open("rb") as fh:
-            return fh.read(MAX_BYTES + 1), path.name
-    if hasattr(fileobj, "seek"):
-        try:
-            fileobj.seek(0)
-        except (OSError, ValueError):
-            pass
-    data = fileobj.read(MAX_BYTES + 1)
-    return data, Path(str(getattr(fileobj, "name", "") or "")).name
-
-
 def _open_workbook(fileobj, report: ImportReport):
-    def fail(message):
-        report.problems.append(Problem("", None, "", message))
-
     try:
-        data, report.filename = _read_bytes(fileobj)
-    except FileNotFoundError:
-        return fail("文件不存在")
-    except OSError as error:
-        return fail(f"文件无法读取：{error.strerror or error}")
-    if not data:
-        return fail("文件是空的")
-    if len(data) > MAX_BYTES:
-        return fail(f"文件过大：最多 {MAX_BYTES // (1024 * 1024)} MB")
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return fail("这是旧版 Excel（.xls）文件或加密的工作簿，请在 Excel 或 WPS 中另存为 .xlsx 格式（不加密码）后再导入")
-    if not data.startswith(b"PK"):
-        return fail("文件不是 Excel 工作簿（.xlsx），请使用系统提供的职权目录模板")
-    try:
-        return load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for broken files
-        return fail("文件已损坏或不是有效的 .xlsx 工作簿，请在 Excel 或 WPS 中重新保存为 .xlsx 后再导入")
+        workbook, report.filename = open_xlsx(fileobj, max_bytes=MAX_BYTES, hint="请使用系统提供的职权目录模板")
+    except WorkbookError as error:
+        report.filename = error.filename or report.filename
+        report.problems.append(Problem("", None, "", str(error)))
+        return None
+    return workbook
 
 
 @dataclass

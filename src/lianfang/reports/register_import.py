@@ -30,21 +30,20 @@ with the sheet's own row and column.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from lianfang.audit.context import acting
 from lianfang.audit.services import record
+from lianfang.core.xlsx import WorkbookError, open_xlsx
 from lianfang.measures.models import Kind, Line, Measure
 from lianfang.orgs.models import Department, Person, Post, PostAssignment, Unit
-from lianfang.powers.workbook import Problem, _read_bytes, _squash, _text
+from lianfang.powers.workbook import Problem, _squash, _text
 from lianfang.risks.models import (
     DiscoveryMethod,
     FindingLevel,
@@ -405,23 +404,11 @@ class _FileError(Exception):
 
 def _open(fileobj, report: RegisterImport):
     try:
-        data, report.filename = _read_bytes(fileobj)
-    except FileNotFoundError:
-        raise _FileError("文件不存在") from None
-    except OSError as error:
-        raise _FileError(f"文件无法读取：{error.strerror or error}") from None
-    if not data:
-        raise _FileError("文件是空的")
-    if len(data) > MAX_BYTES:
-        raise _FileError(f"文件过大：最多 {MAX_BYTES // (1024 * 1024)} MB")
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise _FileError("这是旧版 Excel（.xls）文件或加密的工作簿，请在 Excel 或 WPS 中另存为 .xlsx 格式（不加密码）后再导入")
-    if not data.startswith(b"PK"):
-        raise _FileError("文件不是 Excel 工作簿（.xlsx）")
-    try:
-        return load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for broken files
-        raise _FileError("文件已损坏或不是有效的 .xlsx 工作簿，请在 Excel 或 WPS 中重新保存为 .xlsx 后再导入") from None
+        workbook, report.filename = open_xlsx(fileobj, max_bytes=MAX_BYTES)
+    except WorkbookError as error:
+        report.filename = error.filename or report.filename
+        raise _FileError(str(error)) from None
+    return workbook
 
 
 @dataclass
