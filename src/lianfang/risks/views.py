@@ -98,8 +98,9 @@ def edit_block_reason(risk: RiskPoint) -> str:
 @login_required
 def index(request):
     base = visible(request.user, RiskPoint.objects.all())
-    risks = base.select_related("unit", "post", "department", "category", "responsible").annotate(
-        measure_count=Count("measures"), effective_level=EFFECTIVE_LEVEL)
+    # Filter and count without joins or GROUP BY (the count over a province's rows is
+    # the expensive part); only the 50 rows of the page get their joins and counts.
+    risks = base.alias(effective_level=EFFECTIVE_LEVEL)
     g = request.GET
     filters = {key: g.get(key, "").strip() for key in
                ("year", "unit", "department", "level", "category", "status", "finding_level", "q")}
@@ -121,16 +122,23 @@ def index(request):
         q = filters["q"]
         risks = risks.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q)
                              | Q(post__name__icontains=q) | Q(department__name__icontains=q) | Q(cause__icontains=q))
-    risks = risks.order_by("unit__path", "-year", "code")
-    page = Paginator(risks, PAGE_SIZE).get_page(g.get("page"))
+    page = Paginator(risks.order_by("unit_id", "-year", "code"), PAGE_SIZE).get_page(g.get("page"))
+    ids = list(page.object_list.values_list("pk", flat=True))
+    rows = {r.pk: r for r in RiskPoint.objects.filter(pk__in=ids).select_related(
+        "unit", "post", "department", "category", "responsible").annotate(
+        measure_count=Count("measures"), effective_level=EFFECTIVE_LEVEL)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     units = list(Unit.objects.filter(pk__in=base.values("unit_id")).order_by("path"))
+    chosen_unit = _int(filters["unit"]) or (units[0].pk if len(units) == 1 else None)
+    departments = (Department.objects.filter(unit_id=chosen_unit, pk__in=base.values("department_id"))
+                   .select_related("unit") if chosen_unit else Department.objects.none())
     context = {
         "page": page,
         "filters": filters,
         "query": _page_query(request),
-        "years": sorted(set(base.values_list("year", flat=True)), reverse=True),
+        "years": list(base.order_by("-year").values_list("year", flat=True).distinct()),
         "units": units,
-        "departments": Department.objects.filter(pk__in=base.values("department_id")).select_related("unit"),
+        "departments": departments,
         "categories": RiskCategory.objects.all(),
         "levels": level_choices(),
         "statuses": ReviewStatus.choices,
