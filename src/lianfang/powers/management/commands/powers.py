@@ -17,9 +17,9 @@ message and no traceback.
 import json
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from lianfang.core.cli_args import parse_year, unit_by_code, user_by_name
 from lianfang.orgs.models import Unit
 from lianfang.powers import checks, workbook
 from lianfang.powers.models import Catalogue
@@ -54,29 +54,17 @@ class Command(BaseCommand):
 
     # -- helpers
 
-    def _unit(self, code: str) -> Unit:
-        unit = Unit.objects.filter(code=code).first()
-        if unit is None:
-            raise CommandError(f"单位编码“{code}”不存在")
-        return unit
+    @staticmethod
+    def _unit(code: str) -> Unit:
+        return unit_by_code(code)
 
-    def _year(self, value) -> int:
-        try:
-            year = int(str(value).strip())
-        except ValueError:
-            raise CommandError(f"年度“{value}”无效，应为四位数年份，如 2026") from None
-        if not 1949 <= year <= 2200:
-            raise CommandError(f"年度“{value}”无效，应为四位数年份，如 2026")
-        return year
+    @staticmethod
+    def _year(value) -> int:
+        return parse_year(value)
 
-    def _user(self, username):
-        if not username:
-            return None
-        User = get_user_model()
-        user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
-        if user is None:
-            raise CommandError(f"账号“{username}”不存在")
-        return user
+    @staticmethod
+    def _user(username):
+        return user_by_name(username)
 
     def _write(self, path: str, data: bytes, what: str) -> None:
         target = Path(path)
