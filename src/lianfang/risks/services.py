@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from lianfang.audit.models import Action
 from lianfang.audit.services import record
 from lianfang.orgs.models import Charge, GroupKind, GroupMembership, Person, PostAssignment, RankClass
 
-from .models import FindingLevel, Level, RatingModel, RiskPoint
+from .models import FindingLevel, Level, RatingModel, ReviewStatus, RiskPoint
 from .rating import ModelError, rate
 
 
@@ -125,29 +126,112 @@ def assign_responsibility(risk: RiskPoint, *, override: Person | None = None, re
     return risk
 
 
-@transaction.atomic
-def carry_over(unit, from_year: int, to_year: int, *, user=None) -> int:
-    """"回头看": copy last year's confirmed risk points (with their measures) into
-    the new year's campaign as drafts to revise; each copy points back."""
-    from lianfang.measures.models import Measure
+class CarryOverError(ValueError):
+    """A carry-over that cannot be done; the message says why, in Chinese."""
 
-    existing = set(RiskPoint.objects.filter(unit=unit, year=to_year).values_list("previous_id", flat=True))
-    copied = 0
-    for old in RiskPoint.objects.filter(unit=unit, year=from_year).prefetch_related("measures", "discovery"):
-        if old.pk in existing:
+
+def carry_over_pending(unit, from_year: int, to_year: int):
+    """The unit's risk points of `from_year` that no entry of `to_year` points back to yet."""
+    carried = RiskPoint.objects.filter(unit=unit, year=to_year, previous__isnull=False).values("previous_id")
+    return RiskPoint.objects.filter(unit=unit, year=from_year).exclude(pk__in=carried)
+
+
+def _check_years(from_year: int, to_year: int) -> None:
+    if to_year <= from_year:
+        raise CarryOverError(_("回头看只能把风险点结转到更晚的年度：%(to)s 年度不晚于 %(from)s 年度。")
+                             % {"to": to_year, "from": from_year})
+
+
+# What a copy keeps from last year's entry; the review state starts afresh.
+NOT_COPIED = {"id", "year", "previous", "status", "review_chain", "review_round", "review_step", "created_at",
+              "updated_at"}
+
+
+@transaction.atomic
+def carry_over(unit, from_year: int, to_year: int, *, user=None, only=None) -> int:
+    """"回头看": copy last year's risk points (with their measures) into the new
+    year's campaign as drafts to revise; each copy points back through `previous`.
+    Returns how many were copied.
+
+    Idempotent: an entry already carried into `to_year` is not copied again, and
+    one whose code is already used in `to_year` is left alone (the unique code
+    would refuse it). `only` (ids) limits the copy to those entries — the screen
+    passes what the user may change. Measures are copied without deadlines, and a
+    rule still to be written stays to be written (without its due date). All or
+    nothing: one transaction; one audit entry for the whole copy (when anything
+    was copied) besides the entries of each new risk point."""
+    from lianfang.measures.models import Measure
+    from lianfang.orgs.models import Unit
+
+    _check_years(from_year, to_year)
+    # Two carry-overs of one unit at once must not both copy: lock the unit's row
+    # (a no-op on SQLite, whose writers are serialised anyway).
+    list(Unit.objects.select_for_update().filter(pk=unit.pk).values_list("pk", flat=True))
+    pending = carry_over_pending(unit, from_year, to_year)
+    if only is not None:
+        pending = pending.filter(pk__in=list(only))
+    taken = set(RiskPoint.objects.filter(unit=unit, year=to_year).values_list("code", flat=True))
+    fields = [f for f in RiskPoint._meta.concrete_fields if f.name not in NOT_COPIED]
+    copied, measures = [], 0
+    for old in pending.order_by("code").prefetch_related("measures", "discovery"):
+        if old.code in taken:
             continue
-        new = RiskPoint.objects.get(pk=old.pk)
-        new.pk = None
-        new.year, new.previous, new.status = to_year, old, "draft"
-        new.review_chain, new.review_round, new.review_step = [], 0, 0
+        new = RiskPoint(**{f.attname: getattr(old, f.attname) for f in fields})
+        new.year, new.previous, new.status = to_year, old, ReviewStatus.DRAFT
         new.save()
         new.discovery.set(old.discovery.all())
-        Measure.objects.bulk_create([
-            Measure(risk=new, content=m.content, line=m.line, kind=m.kind, owner=m.owner, owner_text=m.owner_text,
-                    deadline=None, rule_name=m.rule_name if not m.rule_done_at else "", sort_order=m.sort_order)
+        measures += len(Measure.objects.bulk_create([
+            Measure(risk=new, content=m.content, line=m.line, kind=m.kind, owner_id=m.owner_id,
+                    owner_text=m.owner_text, deadline=None, rule_name=m.rule_name if not m.rule_done_at else "",
+                    sort_order=m.sort_order)
             for m in old.measures.all()
-        ])
-        copied += 1
+        ]))
+        taken.add(new.code)
+        copied.append((old, new))
+    if not copied:
+        return 0
     record(Action.CREATE, object_type="risks.carry_over", object_repr=f"{unit} {from_year}→{to_year} 回头看",
-           unit_id=unit.pk, user=user, changes={"copied": copied})
-    return copied
+           unit_id=unit.pk, user=user, changes={
+               "from_year": from_year, "to_year": to_year, "copied": len(copied), "measures": measures,
+               "risks": [{"from": old.pk, "to": new.pk, "code": new.code} for old, new in copied]})
+    return len(copied)
+
+
+# Compared between a carried-over entry and last year's, in the order the page shows them.
+COMPARED_FIELDS = ("title", "description", "category", "finding_level", "post", "department", "person", "power",
+                   "step", "cause", "consequence")
+
+
+def _shown(risk: RiskPoint, field: str) -> str:
+    if field == "finding_level":
+        return str(risk.get_finding_level_display())
+    value = getattr(risk, field)
+    if field == "post" and value is not None:
+        return value.name
+    if field == "department" and value is not None:
+        return value.name
+    if field == "person" and value is not None:
+        return value.name
+    return "" if value is None else str(value)
+
+
+def changes_since(previous: RiskPoint, risk: RiskPoint) -> list[dict]:
+    """What this year's entry changed against the one it was carried over from:
+    [{"field", "label", "before", "after"}] for the texts, placement and level,
+    and the measures as a whole (their contents in order)."""
+    changes = []
+    for field in COMPARED_FIELDS:
+        before, after = _shown(previous, field), _shown(risk, field)
+        if before != after:
+            changes.append({"field": field, "label": str(RiskPoint._meta.get_field(field).verbose_name),
+                            "before": before, "after": after})
+    levels = dict(Level.choices)
+    if previous.level != risk.level:
+        changes.append({"field": "level", "label": _("风险等级"), "before": str(levels.get(previous.level, "")),
+                        "after": str(levels.get(risk.level, ""))})
+    before = [m.content for m in previous.measures.all()]
+    after = [m.content for m in risk.measures.all()]
+    if before != after:
+        changes.append({"field": "measures", "label": _("防控措施"), "before": "；".join(before),
+                        "after": "；".join(after)})
+    return changes

@@ -216,8 +216,11 @@ def _detail_context(request, risk: RiskPoint, bad_evidence: tuple[int, EvidenceF
     for review in reviews:
         review.role_label = chains.role_label(review.role) if review.role else _("填报人")
     changeable = can(user, CHANGE, risk)
+    from .carry_views import previous_context  # carry_views imports this module
+
     return {
         "risk": risk,
+        "previous": previous_context(user, risk),
         "discovery": list(risk.discovery.all()),
         "rating": rating_context(risk),
         "measures": measures,
