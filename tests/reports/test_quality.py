@@ -353,3 +353,14 @@ def test_quality_page_for_staff_checks_only_their_own_records(clean, client_for)
     admin = get_user_model().objects.get(username="admin")
     findings = quality.check_unit(clean["unit"], YEAR, user=admin)
     assert quality.WORK_GAP in codes(findings)
+
+
+@pytest.mark.django_db
+def test_coverage_counts_only_posts_whose_records_the_user_sees(clean, user_named):
+    """Staff see the whole unit's posts but only their own posts' risk points: a
+    colleague's post, or the head's 三重一大 power, is not theirs to have covered."""
+    clean["risks"]["R06"].delete()  # 许可审查岗 is now really uncovered
+    for username in ("keyuan", "shichang"):
+        assert quality.check_unit(clean["unit"], YEAR, user=user_named(username)) == [], username
+    assert codes(quality.check_unit(clean["unit"], YEAR, user=user_named("kezhang"))) == {quality.POST_NO_RISK}
+    assert codes(quality.check_unit(clean["unit"], YEAR, user=user_named("juzhang"))) == {quality.POST_NO_RISK}

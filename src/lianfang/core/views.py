@@ -6,7 +6,7 @@ from lianfang.access.policy import visible
 from lianfang.audit.models import AuditEntry
 from lianfang.orgs.models import PostAssignment, Unit
 
-from .figures import home_figures
+from .figures import home_figures, quality_figures
 
 
 @login_required
@@ -15,6 +15,7 @@ def home(request):
     units = visible(user, Unit.objects.all())
     context = {
         "figures": home_figures(user),
+        "quality": quality_figures(user),
         "units": units.order_by("path")[:12],
         "recent_audit": visible(user, AuditEntry.objects.all()).order_by("-seq")[:8],
         "my_posts": PostAssignment.objects.current()

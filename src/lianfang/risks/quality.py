@@ -30,8 +30,9 @@ from dataclasses import asdict, dataclass
 from itertools import product
 
 import numpy as np
+from django.db.models import Q
 
-from lianfang.access.policy import visible
+from lianfang.access.policy import scope_for, visible
 from lianfang.measures.models import Measure
 from lianfang.orgs.models import Post, PostAssignment, RankClass, Unit
 from lianfang.powers.models import Catalogue, Power
@@ -397,6 +398,16 @@ def _narrow(user, qs):
     return visible(user, qs) if user is not None else qs
 
 
+def record_posts(user, posts):
+    """The posts (of a Post queryset) whose records — risk points — the user sees:
+    those of their whole units, of their departments, and their own posts."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return posts
+    return visible(user, posts).filter(
+        Q(unit_id__in=scope.full_units) | Q(department_id__in=scope.departments) | Q(pk__in=scope.posts))
+
+
 def _risk_label(row) -> str:
     return f"{row['code']} {row['title']}"
 
@@ -570,7 +581,10 @@ class _Run:
                     "post_id", "post__name", "post__department_id")
         )
         if self.user is not None:
-            seen_posts = set(visible(self.user, Post.objects.filter(pk__in={x["post_id"] for x in links}))
+            # Only posts whose records the user sees: a staff member sees the structure of
+            # the whole unit but the risk points of their own posts only, so a colleague's
+            # post would otherwise look uncovered.
+            seen_posts = set(record_posts(self.user, Post.objects.filter(pk__in={x["post_id"] for x in links}))
                              .values_list("pk", flat=True))
             links = [x for x in links if x["post_id"] in seen_posts]
         posts_with_risk = {r["post_id"] for r in risks if r["post_id"]}
