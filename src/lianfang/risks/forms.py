@@ -288,6 +288,16 @@ class MeasureForm(forms.ModelForm):
         return cleaned
 
 
+class RuleIssuedForm(forms.Form):
+    """The date a measure's rule was issued (制度印发日期). The rules (a rule to
+    write, no date after today) are measures.services.record_rule_issued's."""
+
+    rule_done_at = forms.DateField(
+        label=_("制度印发日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写制度印发日期。"),
+                        "invalid": _("请按“年-月-日”填写有效的制度印发日期，如 2026-03-15。")})
+
+
 MeasureFormSet = inlineformset_factory(RiskPoint, Measure, form=MeasureForm, extra=0, can_delete=True)
 
 

@@ -19,16 +19,18 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from lianfang.access.policy import AUDIT, CHANGE, can, scope_for, visible
 from lianfang.access.shortcuts import get_visible_or_404
 from lianfang.measures.models import Evidence, Kind, Line, Measure, Status
+from lianfang.measures.services import MeasureError, record_rule_issued
 from lianfang.orgs.models import Department, Person, PostAssignment, Unit
 from lianfang.reviews import chains
 from lianfang.reviews.views import chain_steps, person_of
 
-from .forms import EvidenceForm, MeasureFormSet, RatingModelForm, RiskPointForm
+from .forms import EvidenceForm, MeasureFormSet, RatingModelForm, RiskPointForm, RuleIssuedForm
 from .models import (
     LEVEL_GRADES,
     FindingLevel,
@@ -374,13 +376,40 @@ def evidence_upload(request, pk):
     return redirect(reverse("risks:detail", args=[measure.risk_id]) + f"#measure-{measure.pk}")
 
 
+def _record_rule(request, measure: Measure) -> None:
+    """The rule named by the measure was issued on the posted date (or, with
+    `clear`, was not after all). Refusals come back as Chinese messages."""
+    if request.POST.get("clear"):
+        issued_on = None
+    else:
+        form = RuleIssuedForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["rule_done_at"][0])
+            return
+        issued_on = form.cleaned_data["rule_done_at"]
+    try:
+        record_rule_issued(measure, issued_on)
+    except MeasureError as exc:
+        messages.error(request, str(exc))
+        return
+    if issued_on is None:
+        messages.success(request, _("已撤销《%(rule)s》的印发登记。") % {"rule": measure.rule_name})
+    else:
+        messages.success(request, _("已登记《%(rule)s》于 %(date)s 印发。")
+                         % {"rule": measure.rule_name, "date": issued_on.isoformat()})
+
+
 @login_required
 def measure_status(request, pk):
+    """Update a measure's status, or (action=rule) record that its rule was issued."""
     measure = _measure(request.user, pk)
     if request.method == "POST":
         status = request.POST.get("status", "")
+        rule = request.POST.get("action") == "rule"
         if not can(request.user, CHANGE, measure):
-            messages.error(request, _("您不能更新该措施的落实情况。"))
+            messages.error(request, _("您不能登记该措施的制度印发情况。") if rule else _("您不能更新该措施的落实情况。"))
+        elif rule:
+            _record_rule(request, measure)
         elif status not in Status.values:
             messages.error(request, _("请选择有效的落实状态。"))
         else:
@@ -388,6 +417,10 @@ def measure_status(request, pk):
             measure.done_at = timezone.localdate() if status == Status.DONE else None
             measure.save(update_fields=["status", "done_at"])
             messages.success(request, _("已更新措施落实状态。"))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
     return redirect(reverse("risks:detail", args=[measure.risk_id]) + f"#measure-{measure.pk}")
 
 
@@ -436,6 +469,8 @@ def measures(request):
                            | Q(risk__title__icontains=q) | Q(risk__code__icontains=q))
     rows = rows.order_by(F("deadline").asc(nulls_last=True), "risk__code", "sort_order", "pk")
     page = Paginator(rows, PAGE_SIZE).get_page(g.get("page"))
+    for measure in page:  # the page's rows, fetched once; may the user record the rule as issued?
+        measure.may_change = bool(measure.rule_name) and can(request.user, CHANGE, measure)
     counts = base.aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE)),
         overdue=Count("pk", filter=~Q(status=Status.DONE) & Q(deadline__lt=today)),
