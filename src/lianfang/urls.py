@@ -9,6 +9,7 @@ admin.site.index_title = "系统管理"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("home/quality/", core_views.home_quality, name="home_quality"),
     path("accounts/", include("lianfang.core.auth_urls")),
     path("orgs/", include("lianfang.orgs.urls")),
     path("powers/", include("lianfang.powers.urls")),

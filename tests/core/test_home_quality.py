@@ -1,6 +1,7 @@
 """The home page's 质量检查 card: this year's problems in the user's scope, by
 kind, linking to the quality screen, in a number of queries that does not grow
-with the number of units."""
+with the number of units. The home page loads it after itself (htmx) from
+core.views.home_quality."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -31,6 +32,9 @@ def make_risk(unit, code, post=None, *, measure=True, year=YEAR):
     return risk
 
 
+CARD = reverse("home_quality")
+
+
 def card(response) -> dict:
     return response.context["quality"]
 
@@ -45,7 +49,7 @@ def test_the_card_counts_this_years_problems_by_kind_and_links_to_the_quality_sc
     make_risk(maj, "Q-1", Post.objects.get(unit=maj, code="SPK-SL"))
     make_risk(maj, "Q-2", Post.objects.get(unit=maj, code="AJK-JC1"), measure=False)
     make_risk(maj, "Q-OLD", Post.objects.get(unit=maj, code="AJK-JC1"), measure=False, year=YEAR - 1)
-    response = client_for("juzhang").get("/")
+    response = client_for("juzhang").get(CARD)
     assert kinds(response) == {quality.MEASURE_NO_DEADLINE: 1, quality.RISK_NO_MEASURE: 1}
     assert card(response)["findings"] == 2 and card(response)["errors"] == 1 and card(response)["year"] == YEAR
     html = response.content.decode()
@@ -66,13 +70,19 @@ def test_each_user_counts_only_the_records_they_may_see(client_for, demo_org):
     make_risk(maj, "Q-2", Post.objects.get(unit=maj, code="AJK-JC1"), measure=False)
     # 林芳 sees her own post's entry: one measure without a deadline. Her colleague's
     # post (许可审查岗, no risk point) and the other department's entry are not hers.
-    assert kinds(client_for("keyuan").get("/")) == {quality.MEASURE_NO_DEADLINE: 1}
+    assert kinds(client_for("keyuan").get(CARD)) == {quality.MEASURE_NO_DEADLINE: 1}
     # Her department head sees the 审查岗 gap; the unit head sees everything.
-    assert kinds(client_for("kezhang").get("/")) == {quality.MEASURE_NO_DEADLINE: 1, quality.POST_NO_RISK: 1}
-    assert kinds(client_for("juzhang").get("/")) == {
+    assert kinds(client_for("kezhang").get(CARD)) == {quality.MEASURE_NO_DEADLINE: 1, quality.POST_NO_RISK: 1}
+    assert kinds(client_for("juzhang").get(CARD)) == {
         quality.RISK_NO_MEASURE: 1, quality.MEASURE_NO_DEADLINE: 1, quality.POST_NO_RISK: 1}
-    shichang = client_for("shichang").get("/")
+    shichang = client_for("shichang").get(CARD)
     assert card(shichang)["findings"] == 0 and "未发现问题" in shichang.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_page_loads_the_card_after_itself(client_for, demo_org):
+    html = client_for("keyuan").get("/").content.decode()
+    assert 'id="lf-quality"' in html and f'hx-get="{CARD}"' in html
 
 
 @pytest.mark.django_db
@@ -80,8 +90,11 @@ def test_no_card_for_accounts_that_see_no_risk_points(client, demo_org):
     get_user_model().objects.create_user("nobody", password="x-Passw0rd-1")
     client.login(username="nobody", password="x-Passw0rd-1")
     response = client.get("/")
-    assert response.status_code == 200 and card(response) is None
-    assert 'id="lf-quality"' not in response.content.decode()
+    assert response.status_code == 200 and 'id="lf-quality"' not in response.content.decode()
+    response = client.get(CARD)
+    assert response.status_code == 200 and card(response) is None and not response.content.decode().strip()
+    client.logout()
+    assert client.get(CARD).status_code == 302
 
 
 def _add_unit(parent, n):
@@ -102,11 +115,11 @@ def test_the_card_costs_the_same_queries_for_two_units_or_twenty(client_for, use
     county = Unit.objects.get(code="JZ-QS")
     _add_unit(county, 0)
     client = client_for("xianjiwei")  # the county coordination group: the whole county
-    client.get("/")
+    client.get(CARD)
 
     def home():
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get("/")
+            response = client.get(CARD)
         assert response.status_code == 200
         return response, len(ctx.captured_queries)
 
