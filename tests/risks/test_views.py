@@ -14,7 +14,6 @@ from lianfang.audit.models import AuditEntry
 from lianfang.measures.models import Evidence, Measure
 from lianfang.orgs.models import Department, Person, Post, Unit
 from lianfang.reviews import chains
-from lianfang.reviews.views import waiting_for
 from lianfang.risks.models import RatingModel, RiskCategory, RiskPoint
 from lianfang.risks.services import apply_rating, assign_responsibility
 
@@ -317,6 +316,21 @@ def codes_in_inbox(html):
     return set(re.findall(r'<tr data-code="([^"]+)"', html))
 
 
+def slow_inbox(who) -> set[tuple[int, str]]:
+    """The rule itself, entry by entry: every entry in review whose current step
+    `may_review` gives to this person. The oracle for chains.waiting_for and
+    chains.inbox, which work the same answer out in a fixed number of queries."""
+    return {(r.pk, chains.current_role(r)) for r in RiskPoint.objects.filter(status="in_review")
+            if chains.may_review(r, who)}
+
+
+def assert_inboxes_follow_the_rule(people):
+    for who in people:
+        fast = {(r.pk, role) for r, role in chains.waiting_for(who)}
+        assert fast == slow_inbox(who), who.code
+        assert {r.pk for r in chains.inbox(who)} == {pk for pk, _role in fast}, who.code
+
+
 @pytest.mark.django_db
 def test_the_fast_inbox_matches_the_chains_and_stays_bounded(client_for, demo_org):
     spk = Department.objects.get(unit__code="JZ-QS-MAJ", code="SPK")
@@ -331,9 +345,8 @@ def test_the_fast_inbox_matches_the_chains_and_stays_bounded(client_for, demo_or
     for risk, author in risks:
         chains.submit(risk, person(author))
     chains.approve(risks[1][0], person("P1002"))  # the head's entry moves on to the steering group
-    for code in ("P1041", "P1031", "P1002", "P1001", "P1011", "P1004", "P0101", "P1042", "P2032"):
-        who = person(code)
-        assert {r.pk for r, _role in waiting_for(who)} == {r.pk for r in chains.inbox(who)}, code
+    assert_inboxes_follow_the_rule(Person.objects.filter(
+        code__in=("P1041", "P1031", "P1002", "P1001", "P1011", "P1004", "P0101", "P1042", "P2032")))
     client = client_for("lianban")
     client.get(reverse("reviews:inbox"))
     with CaptureQueriesContext(connection) as few:
@@ -351,6 +364,38 @@ def test_the_fast_inbox_matches_the_chains_and_stays_bounded(client_for, demo_or
         html = client.get(reverse("reviews:inbox")).content.decode()
     assert len(codes_in_inbox(html)) == 3 + 8
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+def test_every_inbox_follows_the_rule_at_every_step_of_every_chain(demo_org):
+    spk = Department.objects.get(unit__code="JZ-QS-MAJ", code="SPK")
+    entries = [
+        make_risk("SPK-SL", author="P1042"),  # staff: department head, then leader in charge
+        make_risk("SPK-KZ", author="P1041"),  # department head: leader in charge, then steering group
+        make_risk("L-FJZ1", author="P1002", level="leadership"),  # leader: unit head, then steering group
+        make_risk("L-JZ", author="P1001", level="leadership"),  # unit head: steering group, then the county
+        make_risk(None, author="P1041", level="department", department=spk),  # peer review, steering, party
+        make_risk("AJK-JC1", author="P1032"),
+        make_risk("SPG-SL", unit_code="JZ-QS-SJJ", author="P2032"),  # a peer unit's own chain
+    ]
+    for risk in entries:
+        chains.submit(risk, person(risk.author.code))
+    people = list(Person.objects.filter(is_active=True).order_by("code"))
+    returned = False
+    for _step in range(4):
+        assert_inboxes_follow_the_rule(people)
+        waiting = list(RiskPoint.objects.filter(status="in_review").order_by("code"))
+        if not waiting:
+            break
+        for risk in waiting:
+            reviewer = chains.reviewers_for(risk, chains.current_role(risk)).exclude(pk=risk.author_id).first()
+            if not returned and chains.current_role(risk) == "leader_in_charge":
+                chains.send_back(risk, reviewer, "措施不适用")  # a returned entry waits for nobody
+                returned = True
+                continue
+            chains.approve(risk, reviewer)
+    assert returned and RiskPoint.objects.filter(status="approved").count() == len(entries) - 1
+    assert chains.inbox(None) == [] and chains.waiting_for(None) == []
 
 
 @pytest.mark.django_db

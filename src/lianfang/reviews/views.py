@@ -13,19 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianfang.access.policy import CHANGE, can
-from lianfang.orgs.models import (
-    Charge,
-    GroupKind,
-    GroupMembership,
-    Person,
-    PostAssignment,
-    RankClass,
-    Unit,
-)
+from lianfang.orgs.models import Person
 from lianfang.risks.models import ReviewStatus, RiskPoint
 
 from . import chains
-from .models import Decision, Review, ReviewerRole
+from .models import Decision, Review
 
 
 def person_of(user) -> Person | None:
@@ -47,74 +39,6 @@ def _back(request, risk=None):
 # ---------------------------------------------------------------- the inbox
 
 
-def waiting_for(person: Person | None) -> list[tuple[RiskPoint, str]]:
-    """Entries waiting for this person's decision, with the role they act in.
-
-    Gives the same entries as `chains.inbox(person)` (a test keeps them equal)
-    but with a fixed number of queries: who the person is for each reviewer role
-    is worked out once, instead of asking `may_review` entry by entry."""
-    if person is None or not person.is_active:
-        return []
-    held = list(PostAssignment.objects.current().filter(person=person).values_list("post__department_id", flat=True))
-    holds_post = bool(held)
-    my_departments = {d for d in held if d}
-    charged = set(Charge.objects.current().filter(person=person).values_list("department_id", flat=True))
-    steering, party, coordination_paths = set(), set(), {}
-    for kind, unit_id, path in GroupMembership.objects.current().filter(person=person).values_list(
-            "group__kind", "group__unit_id", "group__unit__path"):
-        if kind in (GroupKind.STEERING, GroupKind.STEERING_OFFICE):
-            steering.add(unit_id)
-        elif kind == GroupKind.PARTY:
-            party.add(unit_id)
-        elif kind == GroupKind.COORDINATION:
-            coordination_paths[unit_id] = path
-    units = {person.unit_id}
-    for path in coordination_paths.values():
-        units.update(Unit.objects.filter(path__startswith=path).values_list("pk", flat=True))
-
-    candidates = list(
-        RiskPoint.objects.filter(status=ReviewStatus.IN_REVIEW, unit_id__in=units).exclude(author=person)
-        .select_related("unit", "department", "post", "author", "category").order_by("unit__path", "year", "code"))
-
-    # Higher-level review goes to the nearest ancestor that has a coordination group with members.
-    nearest: dict[int, int | None] = {}
-    higher_units = {r.unit_id: r.unit.path for r in candidates if chains.current_role(r) == ReviewerRole.HIGHER_LEVEL}
-    if higher_units:
-        ancestry = {uid: [int(p) for p in path.strip("/").split("/") if p][:-1] for uid, path in higher_units.items()}
-        staffed = set(GroupMembership.objects.current().filter(
-            group__kind=GroupKind.COORDINATION, person__is_active=True,
-            group__unit_id__in={a for ids in ancestry.values() for a in ids}).values_list("group__unit_id", flat=True))
-        for uid, ids in ancestry.items():
-            nearest[uid] = next((a for a in reversed(ids) if a in staffed), None)
-
-    same_unit_staff = holds_post and person.rank_class == RankClass.DEPT_HEAD
-
-    def may(risk: RiskPoint, role: str) -> bool:
-        in_unit = risk.unit_id == person.unit_id
-        if role == ReviewerRole.DEPT_HEAD:
-            return same_unit_staff and in_unit and risk.department_id in my_departments
-        if role == ReviewerRole.LEADER_IN_CHARGE:
-            return bool(risk.department_id) and risk.department_id in charged
-        if role == ReviewerRole.UNIT_HEAD:
-            return holds_post and person.rank_class == RankClass.HEAD and in_unit
-        if role == ReviewerRole.PEER_REVIEW:
-            return same_unit_staff and in_unit and (not risk.department_id or risk.department_id not in my_departments)
-        if role == ReviewerRole.STEERING_GROUP:
-            return risk.unit_id in steering
-        if role == ReviewerRole.PARTY_GROUP:
-            return risk.unit_id in party
-        if role == ReviewerRole.HIGHER_LEVEL:
-            return nearest.get(risk.unit_id) in coordination_paths
-        return False
-
-    out = []
-    for risk in candidates:
-        role = chains.current_role(risk)
-        if role is not None and may(risk, role):
-            out.append((risk, role))
-    return out
-
-
 def chain_steps(risk: RiskPoint) -> list[dict]:
     """The entry's chain for display: each role, and whether it is done or current."""
     steps = []
@@ -131,7 +55,7 @@ def chain_steps(risk: RiskPoint) -> list[dict]:
 @login_required
 def inbox(request):
     person = person_of(request.user)
-    rows = waiting_for(person)
+    rows = chains.waiting_for(person)
     submitted = dict(
         Review.objects.filter(risk_id__in=[r.pk for r, _role in rows], decision=Decision.SUBMITTED)
         .values("risk_id").annotate(last=Max("at")).values_list("risk_id", "last"))
