@@ -9,12 +9,19 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from lianfang.audit.models import AuditEntry
 from lianfang.measures.models import Measure
-from lianfang.orgs.models import Person, Post, Unit
+from lianfang.orgs.models import Person, Post, PostAssignment, Unit
 from lianfang.risks.models import DiscoveryMethod, RiskCategory, RiskPoint
-from lianfang.risks.services import CarryOverError, apply_rating, assign_responsibility, carry_over
+from lianfang.risks.services import (
+    CarryOverError,
+    apply_rating,
+    assign_responsibility,
+    carry_over,
+    default_responsible,
+)
 
 SCORES = {"importance": 4, "discretion": 3, "probability": 3, "harm": 3, "attention": 3, "breadth": 2, "controls": 3}
 URL = reverse("risks:carry_over")
@@ -30,6 +37,9 @@ def make_risk(post_code, code, *, year=2025, unit_code="JZ-QS-MAJ", status="appr
     if status == "approved":
         risk.review_chain, risk.review_round, risk.review_step = ["dept_head", "leader_in_charge"], 1, 2
     apply_rating(risk, SCORES)
+    risk.department = post.department if post else None
+    holder = PostAssignment.objects.current().filter(post=post).first() if post else None
+    risk.person = holder.person if holder else None  # as the form fills it
     assign_responsibility(risk)
     risk.save()
     risk.discovery.set(DiscoveryMethod.objects.all()[:2])
@@ -269,3 +279,28 @@ def test_the_detail_page_shows_what_changed_since_last_year(client_for, last_yea
     assert 'data-field="title"' in changes and "SL-1 违规受理" in changes
     assert 'data-field="measures"' in changes and "受理条件和材料清单在大厅和网站公开" in changes
     assert 'data-field="description"' not in changes
+
+
+@pytest.mark.django_db
+def test_the_copy_goes_to_whoever_holds_the_post_now(last_year):
+    """轮岗: 林芳 has left the 许可受理岗 and the unit; 高峰 holds it now."""
+    unit = Unit.objects.get(code="JZ-QS-MAJ")
+    post = Post.objects.get(unit=unit, code="SPK-SL")
+    lin, gao = Person.objects.get(code="P1042"), Person.objects.get(code="P1044")
+    mine = last_year["SL-1"]
+    RiskPoint.objects.filter(pk=mine.pk).update(person=lin, author=lin)
+    mine.measures.update(owner=lin)
+    department_entry = last_year["SC-1"]
+    RiskPoint.objects.filter(pk=department_entry.pk).update(author=Person.objects.get(code="P1041"))
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    PostAssignment.objects.filter(person=lin).update(end_date=yesterday)
+    Person.objects.filter(pk=lin.pk).update(is_active=False)
+    PostAssignment.objects.create(person=gao, post=post, start_date=yesterday)
+
+    assert carry_over(unit, 2025, 2026) == 4
+    copy = new_year().get(code="SL-1")
+    assert copy.person_id == gao.pk and copy.author_id == gao.pk
+    assert set(copy.measures.values_list("owner_id", flat=True)) == {None}
+    assert copy.responsible_id == default_responsible(copy)[0].pk
+    # 何晓明 still heads the department: his entry stays his.
+    assert new_year().get(code="SC-1").author.code == "P1041"

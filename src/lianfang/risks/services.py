@@ -4,7 +4,7 @@ model changes, tiered responsibility, and carrying risks into next year."""
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from lianfang.audit.models import Action
@@ -156,10 +156,13 @@ def carry_over(unit, from_year: int, to_year: int, *, user=None, only=None) -> i
     Idempotent: an entry already carried into `to_year` is not copied again, and
     one whose code is already used in `to_year` is left alone (the unique code
     would refuse it). `only` (ids) limits the copy to those entries — the screen
-    passes what the user may change. Measures are copied without deadlines, and a
-    rule still to be written stays to be written (without its due date). All or
-    nothing: one transaction; one audit entry for the whole copy (when anything
-    was copied) besides the entries of each new risk point."""
+    passes what the user may change. A post's entry goes to the post's current
+    holder, an author who no longer serves in the unit is cleared, and the
+    responsible leader is worked out again (unless it was set with a reason).
+    Measures are copied without deadlines (and without an owner who has left),
+    and a rule still to be written stays to be written, without its due date.
+    All or nothing: one transaction; one audit entry for the whole copy (when
+    anything was copied) besides the entries of each new risk point."""
     from lianfang.measures.models import Measure
     from lianfang.orgs.models import Unit
 
@@ -172,16 +175,33 @@ def carry_over(unit, from_year: int, to_year: int, *, user=None, only=None) -> i
         pending = pending.filter(pk__in=list(only))
     taken = set(RiskPoint.objects.filter(unit=unit, year=to_year).values_list("code", flat=True))
     fields = [f for f in RiskPoint._meta.concrete_fields if f.name not in NOT_COPIED]
+    pending = list(pending.order_by("code").prefetch_related("measures", "discovery"))
+    # People move (轮岗): a post's entry belongs to whoever holds the post now, and
+    # an author who no longer works in the unit cannot revise and submit the copy.
+    holders = dict(PostAssignment.objects.current().filter(post_id__in={r.post_id for r in pending if r.post_id})
+                   .order_by("post_id", F("start_date").asc(nulls_first=True), "pk")  # the newest holder wins
+                   .values_list("post_id", "person_id"))
+    serving = set(Person.objects.filter(unit=unit, is_active=True, pk__in=PostAssignment.objects.current()
+                                        .values("person_id")).values_list("pk", flat=True))
     copied, measures = [], 0
-    for old in pending.order_by("code").prefetch_related("measures", "discovery"):
+    for old in pending:
         if old.code in taken:
             continue
         new = RiskPoint(**{f.attname: getattr(old, f.attname) for f in fields})
         new.year, new.previous, new.status = to_year, old, ReviewStatus.DRAFT
+        if old.post_id and old.finding_level in (FindingLevel.POST, FindingLevel.LEADERSHIP):
+            new.person_id = holders.get(old.post_id)
+            if old.author_id and old.author_id == old.person_id:  # the holder wrote it; this year's holder revises it
+                new.author_id = new.person_id
+        if new.author_id not in serving:
+            new.author_id = None  # whoever revises and submits it becomes its author
+        if not new.responsibility_override:
+            assign_responsibility(new)
         new.save()
         new.discovery.set(old.discovery.all())
         measures += len(Measure.objects.bulk_create([
-            Measure(risk=new, content=m.content, line=m.line, kind=m.kind, owner_id=m.owner_id,
+            Measure(risk=new, content=m.content, line=m.line, kind=m.kind,
+                    owner_id=m.owner_id if m.owner_id in serving else None,
                     owner_text=m.owner_text, deadline=None, rule_name=m.rule_name if not m.rule_done_at else "",
                     sort_order=m.sort_order)
             for m in old.measures.all()
