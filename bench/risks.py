@@ -135,6 +135,22 @@ def measure_all(data: dict, repeat: int) -> list[dict]:
             agg.dashboard(user, 2026)
 
         rows.append({"what": f"统计汇总（聚合）· {who}", "kind": "dashboard", **timed(dash, repeat)})
+        if hasattr(agg, "figures"):
+            # The stored per-unit figures make the reads above warm; a write makes
+            # its unit's figures stale, and the first read after recomputes them.
+            def after_write(user=user):
+                agg.figures.mark_changed([(data["sample_unit"], 2026)])
+                dash(user)
+
+            rows.append({"what": f"统计汇总（聚合）· {who} · 某单位刚有改动", "kind": "dashboard",
+                         **timed(after_write, repeat)})
+
+            def cold(user=user):
+                agg.figures.forget_all()
+                dash(user)
+
+            rows.append({"what": f"统计汇总（聚合）· {who} · 首次（全部重算）", "kind": "info",
+                         **timed(cold, 3, warmup=0)})
 
         def dash_page(client=client):
             response = client.get("/reports/", {"year": "2026"})
@@ -181,9 +197,16 @@ def worker(args) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
-    started = time.perf_counter()
-    data = risks_data.load(units=args.units, risks=args.risks, measures=args.measures)
-    load_seconds = time.perf_counter() - started
+    saved = Path(os.environ["LIANFANG_DATA_DIR"]) / f"bench-data-{connection.vendor}.json"
+    if args.reuse and saved.exists():
+        # A kept database from an earlier run (--reuse): skip the minutes of loading.
+        data, load_seconds = json.loads(saved.read_text(encoding="utf-8")), 0.0
+    else:
+        started = time.perf_counter()
+        data = risks_data.load(units=args.units, risks=args.risks, measures=args.measures)
+        load_seconds = time.perf_counter() - started
+        if args.reuse:
+            saved.write_text(json.dumps(data), encoding="utf-8")
     risks_data.analyze()
     results = {"load_seconds": load_seconds, "data": data, "runs": []}
     results["runs"].append({"indexes": "模型现有索引", "rows": measure_all(data, args.repeat)})
@@ -202,6 +225,8 @@ def run_database(label: str, env: dict, args) -> dict:
            "--measures", str(args.measures), "--repeat", str(args.repeat)]
     if args.indexes:
         cmd.append("--indexes")
+    if args.reuse:
+        cmd.append("--reuse=1")
     print(f"== {label}: loading {args.risks:,} risk points, {args.measures:,} measures, {args.units:,} units …",
           flush=True)
     proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
@@ -239,33 +264,41 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--indexes", action="store_true", help="repeat with the proposed indexes created ad hoc")
     parser.add_argument("--postgres", help="PostgreSQL server URL; a scratch database is created and dropped")
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true", help="only PostgreSQL (with --postgres)")
     parser.add_argument("--json", help="write the raw results here")
+    parser.add_argument("--reuse", metavar="DIR", help="keep the databases (SQLite file in DIR, PostgreSQL database "
+                        "lianfang_bench_reuse) and reuse them on the next run instead of loading again")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.reuse or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "LIANFANG_DATA_DIR": tmp, "LIANFANG_TASK_BACKEND": "immediate",
                "LIANFANG_SECRET_KEY": "bench-only-not-secret", "DJANGO_SETTINGS_MODULE": "lianfang.settings",
                "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
         env.pop("DATABASE_URL", None)
         env.pop("LIANFANG_DEBUG", None)
-        results.append(run_database("SQLite", env, args))
+        if not args.skip_sqlite:
+            results.append(run_database("SQLite", env, args))
         if args.postgres:
             import psycopg
 
-            name = f"lianfang_bench_{uuid.uuid4().hex[:8]}"
+            name = "lianfang_bench_reuse" if args.reuse else f"lianfang_bench_{uuid.uuid4().hex[:8]}"
             admin = args.postgres.replace("postgres://", "postgresql://", 1)
             with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+                if not exists:
+                    conn.execute(f'CREATE DATABASE "{name}"')
             try:
                 url = admin.rsplit("/", 1)[0] + "/" + name
                 results.append(run_database("PostgreSQL", {**env, "DATABASE_URL": url}, args))
             finally:
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                if not args.reuse:
+                    with psycopg.connect(admin, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     report(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -127,15 +127,19 @@ def _count_queries(user):
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", ["admin", "juzhang", "xianjiwei"])
 def test_query_count_does_not_depend_on_rows(fixture, user_named, username):
-    before = _count_queries(user_named(username))
+    _count_queries(user_named(username))  # the first read stores the per-unit figures
     maj = fixture["maj"]
+    risk(maj, "Y0", post="AJK-JC2", inherent="low")  # …which are recomputed after a write
+    before = _count_queries(user_named(username))
     for i in range(40):
         r = risk(maj, f"X{i}", post="AJK-JC2", inherent=("high", "medium", "low")[i % 3], category=(
             "岗位职责", "制度机制", "外部环境")[i % 3])
         measure(r, deadline=PAST if i % 2 else FUTURE, rule_name=f"制度{i}" if i % 4 == 0 else "")
     Flowchart.objects.create(unit=fixture["sjj"], code="F9", name="又一张")
     after = _count_queries(user_named(username))
-    assert before == after <= 20
+    # Recomputing after a write: one read and one write of stored rows per tree
+    # level above the changed unit, and one unit's records counted.
+    assert before == after <= 26
 
 
 @pytest.mark.django_db

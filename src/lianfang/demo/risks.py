@@ -43,6 +43,7 @@ from lianfang.orgs.models import (
     RankClass,
     Unit,
 )
+from lianfang.reports.figures import mark_changed
 from lianfang.reviews import chains
 from lianfang.reviews.models import Review
 from lianfang.risks.models import DiscoveryMethod, FindingLevel, ReviewStatus, RiskCategory, RiskPoint
@@ -1372,6 +1373,7 @@ def _load_entry(org: _Org, unit: Unit, year: int, row: R, today: dt.date, previo
                                              create_defaults={**fixed, **dates})
         counts["measures"] += 1
     Measure.objects.bulk_create(new)
+    mark_changed([(risk.unit_id, risk.year)])  # bulk inserts send no model signals
     if risk.status == ReviewStatus.DRAFT and risk.review_round == 0 and not risk.reviews.exists():
         _review(risk, author, row, rng)
         _backdate_reviews(risk, REVIEW_START[unit.code, year], rng)

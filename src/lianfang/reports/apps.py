@@ -7,3 +7,8 @@ class ReportsConfig(AppConfig):
 
     name = "lianfang.reports"
     verbose_name = _("报表")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -53,6 +53,7 @@ from lianfang.risks.models import (
     RiskPoint,
 )
 
+from . import figures
 from .registers import COLUMNS, STEP_MARK
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -980,6 +981,7 @@ class _Importer:
             links.extend(through(riskpoint_id=risk.pk, discoverymethod_id=d.pk) for d in item.discovery)
         Measure.objects.bulk_create(measures, batch_size=1000)
         through.objects.bulk_create(links, batch_size=1000)
+        figures.mark_changed([(self.unit.pk, report.year)])  # bulk inserts send no model signals
         report.codes = [r.code for r in risks]
 
 
