@@ -205,3 +205,18 @@ def can_manage_unit(user, unit) -> bool:
 def can_audit_unit(user, unit_id) -> bool:
     scope = scope_for(user)
     return scope.superuser or unit_id in scope.oversight_units
+
+
+def record_units(user):
+    """The units in which the user may see at least some records: their whole
+    units, and the units of the departments and posts they see records of."""
+    from lianfang.orgs.models import Department, Post, Unit
+
+    scope = scope_for(user)
+    if scope.superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(
+        Q(pk__in=scope.full_units)
+        | Q(pk__in=Department.objects.filter(pk__in=scope.departments).values("unit_id"))
+        | Q(pk__in=Post.objects.filter(pk__in=scope.posts).values("unit_id"))
+    )

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from lianfang.access.policy import scope_for
+from lianfang.core.options import options
 from lianfang.risks import quality
 
 from . import dashboard as agg
@@ -67,6 +68,10 @@ def _units(user) -> list:
     return units
 
 
+def _unit_options(units, unit):
+    return options(((u.pk, f"{u.indent}{u.name}") for u in units), unit.pk if unit else "")
+
+
 def _year_choices(available: list[int], year: int) -> list[int]:
     return sorted(set(available) | {year}, reverse=True)
 
@@ -86,7 +91,7 @@ def dashboard(request):
     data = agg.dashboard(user, year, unit)
     return render(request, "reports/dashboard.html", {
         "data": data, "chart": agg.chart_data(data), "year": year, "years": _year_choices(available, year),
-        "units": units, "unit": unit, "multi_unit": len(units) > 1 and unit is None or (
+        "units": units, "unit_options": _unit_options(units, unit), "unit": unit, "multi_unit": len(units) > 1 and unit is None or (
             unit is not None and any(u.path.startswith(unit.path) and u.pk != unit.pk for u in units)),
     })
 
@@ -130,6 +135,6 @@ def quality_page(request):
         total = len(findings)
         errors = sum(1 for f in findings if f.severity == quality.ERROR)
     return render(request, "reports/quality.html", {
-        "unit": unit, "units": units, "year": year, "years": _year_choices(available, year), "groups": groups,
+        "unit": unit, "units": units, "unit_options": _unit_options(units, unit), "year": year, "years": _year_choices(available, year), "groups": groups,
         "total": total, "errors": errors, "warnings": total - errors,
     })

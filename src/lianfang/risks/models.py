@@ -170,6 +170,8 @@ class RiskPoint(models.Model):
             models.Index(fields=["unit", "year", "inherent_level"], name="risk_unit_year_level_idx"),
             models.Index(fields=["unit", "status"], name="risk_unit_status_idx"),
             models.Index(fields=["department", "year"], name="risk_department_year_idx"),
+            # The list's order within a year (unit, then code), and the years present.
+            models.Index(fields=["year", "unit", "code"], name="risk_year_unit_code_idx"),
         ]
 
     def __str__(self):

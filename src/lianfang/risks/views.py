@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Max, Q, When
+from django.db.models import Count, F, Max, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from lianfang.access.policy import AUDIT, CHANGE, can, scope_for, visible
+from lianfang.access.policy import AUDIT, CHANGE, can, record_units, scope_for, visible
 from lianfang.access.shortcuts import get_visible_or_404
+from lianfang.core.options import options
+from lianfang.core.paging import BoundedPaginator
 from lianfang.measures.models import Evidence, Kind, Line, Measure, Status
 from lianfang.measures.services import MeasureError, record_rule_issued
 from lianfang.orgs.models import Department, Person, PostAssignment, Unit
@@ -40,6 +42,7 @@ from .models import (
     RiskCategory,
     RiskPoint,
 )
+from .queries import EFFECTIVE_LEVEL, distinct_years
 from .rating import LEVEL_NAMES, ModelError, Rating, explain, rate
 from .services import active_model, apply_rating, assign_responsibility, rerate
 
@@ -47,9 +50,6 @@ PAGE_SIZE = 50
 EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.RETURNED)
 
 # The level that counts: residual once measures are rated, else inherent (RiskPoint.level).
-EFFECTIVE_LEVEL = Case(When(residual_level="", then=F("inherent_level")), default=F("residual_level"),
-                       output_field=CharField())
-
 
 def level_choices():
     return [(level.value, f"{level.label}（{LEVEL_GRADES[level]}）") for level in Level]
@@ -124,30 +124,38 @@ def index(request):
         q = filters["q"]
         risks = risks.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q)
                              | Q(post__name__icontains=q) | Q(department__name__icontains=q) | Q(cause__icontains=q))
-    page = Paginator(risks.order_by("unit_id", "-year", "code"), PAGE_SIZE).get_page(g.get("page"))
+    page = BoundedPaginator(risks.order_by("unit_id", "-year", "code"), PAGE_SIZE).get_page(g.get("page"))
     ids = list(page.object_list.values_list("pk", flat=True))
     rows = {r.pk: r for r in RiskPoint.objects.filter(pk__in=ids).select_related(
-        "unit", "post", "department", "category", "responsible").annotate(
-        measure_count=Count("measures"), effective_level=EFFECTIVE_LEVEL)}
+        "unit", "post", "department", "category", "responsible").annotate(effective_level=EFFECTIVE_LEVEL)}
+    # Counted apart: a COUNT joined to the page would GROUP BY every selected column.
+    measure_counts = dict(Measure.objects.filter(risk_id__in=ids).values_list("risk_id").annotate(n=Count("pk"))
+                          .values_list("risk_id", "n").order_by())
+    for r in rows.values():
+        r.measure_count = measure_counts.get(r.pk, 0)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
-    units = list(Unit.objects.filter(pk__in=base.values("unit_id")).order_by("path"))
-    chosen_unit = _int(filters["unit"]) or (units[0].pk if len(units) == 1 else None)
-    departments = (Department.objects.filter(unit_id=chosen_unit, pk__in=base.values("department_id"))
-                   .select_related("unit") if chosen_unit else Department.objects.none())
+    units = list(record_units(request.user).order_by("path").values_list("pk", "name"))
+    chosen_unit = _int(filters["unit"]) or (units[0][0] if len(units) == 1 else None)
+    # Departments of the chosen unit holding a visible risk point: the subquery
+    # reads that unit's rows only (an index range), not the whole visible table.
+    departments = (Department.objects.filter(
+        unit_id=chosen_unit, pk__in=base.filter(unit_id=chosen_unit).values("department_id"))
+        .select_related("unit") if chosen_unit else Department.objects.none())
     context = {
         "page": page,
         "filters": filters,
         "query": _page_query(request),
-        "years": list(base.order_by("-year").values_list("year", flat=True).distinct()),
+        "years": distinct_years(base),
         "units": units,
         "departments": departments,
         "categories": RiskCategory.objects.all(),
         "levels": level_choices(),
         "statuses": ReviewStatus.choices,
         "finding_levels": FindingLevel.choices,
+        "unit_options": options(units, filters["unit"], _("全部")),
         "many_units": len(units) > 1,
-        "can_create": bool(creatable_units(request.user)),
-        "can_model": bool(model_units(request.user)),
+        "can_create": may_create(request.user),
+        "can_model": may_model(request.user),
     }
     return render(request, "risks/index.html", context)
 
@@ -251,6 +259,15 @@ def detail(request, pk):
 
 
 # ---------------------------------------------------------------- create / edit
+
+
+def may_create(user) -> bool:
+    """Whether `creatable_units(user)` is non-empty, without listing them."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return True
+    return bool(scope.posts or scope.departments or scope.member_units & scope.edit_units) and (
+        person_of(user) is not None)
 
 
 def creatable_units(user) -> list[Unit]:
@@ -484,6 +501,11 @@ def measures(request):
 
 
 # ---------------------------------------------------------------- rating model
+
+
+def may_model(user) -> bool:
+    scope = scope_for(user)
+    return scope.superuser or bool(scope.manage_units)
 
 
 def model_units(user) -> list[Unit]:
