@@ -13,9 +13,9 @@ DEFAULT_BOUND = 2000
 
 
 class BoundedPaginator(Paginator):
-    def __init__(self, object_list, per_page, bound: int = DEFAULT_BOUND, **kwargs):
+    def __init__(self, object_list, per_page, bound: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.bound = bound
+        self.bound = bound or DEFAULT_BOUND
 
     @cached_property
     def _counted(self) -> int:
