@@ -107,7 +107,7 @@ def carry_over_screen(request):
         "candidates": candidates, "carryable": sum(1 for r in candidates if not r.code_taken),
         "carried": list(_carried(request.user, unit, from_year, to_year)) if not year_error else [],
         "years": sorted({*RiskPoint.objects.filter(unit=unit).values_list("year", flat=True).distinct(),
-                         timezone.localdate().year, to_year, from_year}, reverse=True),
+                         timezone.localdate().year, timezone.localdate().year + 1, to_year, from_year}, reverse=True),
     })
 
 
