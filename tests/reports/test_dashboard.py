@@ -139,7 +139,7 @@ def test_query_count_does_not_depend_on_rows(fixture, user_named, username):
     after = _count_queries(user_named(username))
     # Recomputing after a write: one read and one write of stored rows per tree
     # level above the changed unit, and one unit's records counted.
-    assert before == after <= 26
+    assert before == after <= 28
 
 
 @pytest.mark.django_db

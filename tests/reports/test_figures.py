@@ -177,3 +177,19 @@ def test_cover_picks_whole_subtrees_and_single_units(fixture):  # noqa: F811
             "pk", flat=True)) if whole else {u}
     assert covered == subtree - {maj.pk}
     assert tree.cover({maj.pk}) == [tree.key(maj.pk, True)] or tree.cover({maj.pk}) == [(maj.pk, False)]
+
+
+@pytest.mark.django_db
+def test_the_figures_command_prepares_every_year(fixture):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("figures", "--rebuild", stdout=out)
+    assert "2026 年：8 个风险点，6 条措施" in out.getvalue() and "2025 年：1 个风险点" in out.getvalue()
+    rows = UnitYearFigures.objects.filter(year=YEAR)
+    assert rows.exists() and all(r.generation == r.computed_generation for r in rows)
+    with CaptureQueriesContext(connection) as ctx:
+        figures.stored(YEAR, None)
+    assert len(ctx) == 2  # the unit tree and one stored row: nothing left to compute

@@ -41,7 +41,7 @@ from lianfang.measures.models import Kind as MeasureKind
 from lianfang.measures.models import Measure
 from lianfang.measures.models import Status as MeasureStatus
 from lianfang.orgs.models import Unit
-from lianfang.risks.models import RatingModel, RiskPoint
+from lianfang.risks.models import Level, RatingModel, ReviewStatus, RiskCategory, RiskPoint
 
 from .models import UnitYearFigures
 
@@ -84,62 +84,69 @@ def _to_grid(value, low, high) -> int | None:
     return int(round(1 + (GRID - 1) * (value - low) / (high - low)))
 
 
-def heat_place(model: dict | None, row: dict) -> tuple[int, int] | None:
+def heat_place(model: dict, row: dict) -> tuple[int, int] | None:
     """Where a group of risk points sits on the 5 × 5 grid (reports.dashboard
     explains the mapping), or None when it cannot be placed."""
-    if not model:
-        return None
     if model["kind"] == RatingModel.Kind.MATRIX:
         size = len(model["definition"].get("likelihood") or []) or 5
         li = _to_grid(row["explanation__likelihood"], 1, size)
         im = _to_grid(row["explanation__impact"], 1, size)
-    elif model["kind"] == RatingModel.Kind.INDICATOR:
+    else:
         low, high = (model["definition"].get("scale") or [1, 5])[:2]
         li = _to_grid(row["rating_inputs__probability"], low, high)
         im = _to_grid(row["rating_inputs__harm"], low, high)
-    else:
-        return None
     return (li, im) if li and im else None
 
 
 def compute(risks, measures, unit_ids: Iterable[int] = ()) -> dict[int, dict]:
     """Own partials per unit of these risk point and measure querysets (already
-    narrowed to one year and to what may be counted). Six grouped queries,
-    whatever the number of rows or units."""
+    narrowed to one year and to what may be counted). A fixed number of grouped
+    queries, whatever the number of rows or units; counts by level, status and
+    category are conditional counts, one row per unit."""
     partials: dict[int, dict] = defaultdict(empty)
     for unit_id in unit_ids:
         partials[unit_id]  # units with nothing recorded still get a (zero) partial
-    for g in risks.values("unit_id", "inherent_level", "residual_level", "status", "category_id").annotate(
-            n=Count("pk")).order_by():
-        p, n = partials[g["unit_id"]], g["n"]
-        p["n"] += n
-        _bump(p["inh"], g["inherent_level"], n)
-        _bump(p["res"], g["residual_level"] or g["inherent_level"], n)
-        _bump(p["st"], g["status"], n)
-        _bump(p["cat"], str(g["category_id"]), n)
-    departments, posts = defaultdict(dict), defaultdict(set)
-    for g in risks.values("unit_id", "department_id", "post_id").annotate(n=Count("pk")).order_by():
-        _bump(departments[g["unit_id"]], g["department_id"] or 0, g["n"])
-        if g["post_id"]:
-            posts[g["unit_id"]].add(g["post_id"])
+    levels = ["", *Level.values]
+    labels = {"inh": levels, "res": levels, "st": ReviewStatus.values,
+              "cat": [str(pk) for pk in RiskCategory.objects.values_list("pk", flat=True)]}
+    conditions = {
+        "inh": lambda v: Q(inherent_level=v),
+        # Residual where rated, else inherent.
+        "res": lambda v: (Q(residual_level=v) & ~Q(residual_level="")) | Q(residual_level="", inherent_level=v),
+        "st": lambda v: Q(status=v),
+        "cat": lambda v: Q(category_id=int(v)),
+    }
+    counts = {f"{key}{i}": Count("pk", filter=conditions[key](v))
+              for key, values in labels.items() for i, v in enumerate(values)}
+    for g in risks.values("unit_id").annotate(n=Count("pk"), posts=Count("post_id", distinct=True),
+                                              **counts).order_by():
+        p = partials[g["unit_id"]]
+        p["n"], p["posts"] = g["n"], g["posts"]
+        for key, values in labels.items():
+            p[key] = {v: g[f"{key}{i}"] for i, v in enumerate(values) if g[f"{key}{i}"]}
+    departments = defaultdict(list)
+    for g in risks.values("unit_id", "department_id").annotate(n=Count("pk")).order_by():
+        departments[g["unit_id"]].append([g["n"], g["unit_id"], g["department_id"] or 0])
     for unit_id, p in partials.items():
-        p["posts"] = len(posts.get(unit_id, ()))
-        p["td"] = _top([n, unit_id, d] for d, n in departments.get(unit_id, {}).items())
+        p["td"] = _top(departments.get(unit_id, ()))
         p["tu"], p["units"] = ([[p["n"], unit_id]], 1) if p["n"] else ([], 0)
 
-    heat_rows = list(risks.values("unit_id", "rating_model_id", "explanation__likelihood", "explanation__impact",
-                                  "rating_inputs__probability", "rating_inputs__harm").annotate(n=Count("pk"))
-                     .order_by())
-    # Rating models are definitions, not records: read only those the entries use.
-    models = {m["pk"]: m for m in RatingModel.objects.filter(pk__in={r["rating_model_id"] for r in heat_rows})
-              .values("pk", "kind", "definition")}
-    for r in heat_rows:
-        p = partials[r["unit_id"]]
-        place = heat_place(models.get(r["rating_model_id"]), r)
-        if place:
-            _bump(p["heat"], f"{place[0]},{place[1]}", r["n"])
-        else:
-            p["unplaced"] += r["n"]
+    # Heat map: each kind of rating model places entries by its own two scores;
+    # whatever is not placed is counted as unplaced.
+    models = {m["pk"]: m for m in RatingModel.objects.values("pk", "kind", "definition")}
+    fields = {RatingModel.Kind.MATRIX: ("explanation__likelihood", "explanation__impact"),
+              RatingModel.Kind.INDICATOR: ("rating_inputs__probability", "rating_inputs__harm")}
+    for kind, (likelihood, impact) in fields.items():
+        ids = [pk for pk, m in models.items() if m["kind"] == kind]
+        if not ids:
+            continue
+        for r in risks.filter(rating_model_id__in=ids).values("unit_id", "rating_model_id", likelihood, impact) \
+                .annotate(n=Count("pk")).order_by():
+            place = heat_place(models[r["rating_model_id"]], r)
+            if place:
+                _bump(partials[r["unit_id"]]["heat"], f"{place[0]},{place[1]}", r["n"])
+    for p in partials.values():
+        p["unplaced"] = p["n"] - sum(p["heat"].values())
 
     counts = {key: Count("pk", filter=q) for key, q in MEASURE_COUNTS.items()}
     for g in measures.values("risk__unit_id").annotate(
@@ -351,5 +358,7 @@ def mark_changed(pairs: Iterable[tuple[int, int]]) -> None:
 
 
 def forget_all() -> None:
-    """Drop every stored partial (after a rating model or the unit tree changes)."""
-    UnitYearFigures.objects.all().delete()
+    """Drop every stored partial (after the unit tree changes). One statement:
+    derived rows need no per-row delete signals."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(UnitYearFigures._meta.db_table)}")

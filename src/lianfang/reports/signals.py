@@ -45,8 +45,12 @@ measure_changed = _changed(_measure_key)
 
 
 def rating_model_changed(sender, instance, **kwargs):
-    # Heat-map placement reads the model's definition: every stored partial may move.
-    figures.forget_all()
+    # Heat-map placement reads the model's definition: the figures of every
+    # unit and year rated with it may move.
+    from lianfang.risks.models import RiskPoint
+
+    figures.mark_changed(RiskPoint.objects.filter(rating_model_id=instance.pk).values_list("unit_id", "year")
+                         .distinct().order_by())
 
 
 def _remember_path(sender, instance, raw=False, **kwargs):

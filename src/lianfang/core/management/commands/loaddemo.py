@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -25,5 +26,6 @@ class Command(BaseCommand):
             for label, module in LOADERS:
                 summary[label] = import_module(module).load()
         record(Action.IMPORT, object_type="demo", object_repr="演示数据", changes={"summary": summary}, force=True)
+        call_command("figures", stdout=self.stdout)  # the dashboard's stored figures, ready before the first view
         for label, counts in summary.items():
             self.stdout.write(f"{label}：" + "，".join(f"{k} {v}" for k, v in counts.items()))
