@@ -77,23 +77,11 @@ def _sees_beyond_whole_units(scope) -> bool:
     return bool(scope.posts) and Post.objects.filter(elsewhere).exists()
 
 
-def dashboard(user, year: int, unit: Unit | None = None, today: dt.date | None = None) -> dict:
-    """All figures of the dashboard for the user's scope (optionally one unit's
-    subtree) and one year.
-
-    Units whose every record the user may see are added up from their stored
-    partials (reports.figures); whatever else the user sees (a department's or
-    a post's records in another unit) is computed live. Either way the number
-    of queries does not depend on the number of rows."""
-    today = today or timezone.localdate()
+def scope_figures(user, year: int, subtree: set[int] | None = None) -> dict:
+    """One partial (reports.figures) for everything of the year the user may
+    see, optionally within a set of units: stored rows for the units the user
+    sees whole, live counts for the rest."""
     scope = scope_for(user)
-    posts = record_posts(user)
-    flowcharts = visible(user, Flowchart.objects.all())
-    subtree = None
-    if unit is not None:
-        subtree = set(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
-        posts = posts.filter(unit_id__in=subtree)
-        flowcharts = flowcharts.filter(unit_id__in=subtree)
     if scope.superuser:
         whole = subtree
     else:
@@ -106,7 +94,26 @@ def dashboard(user, year: int, unit: Unit | None = None, today: dt.date | None =
         if subtree is not None:
             risks, measures = risks.filter(unit_id__in=subtree), measures.filter(risk__unit_id__in=subtree)
         parts += figures.compute(risks, measures).values()
-    f = figures.add(parts)
+    return figures.add(parts)
+
+
+def dashboard(user, year: int, unit: Unit | None = None, today: dt.date | None = None) -> dict:
+    """All figures of the dashboard for the user's scope (optionally one unit's
+    subtree) and one year.
+
+    Units whose every record the user may see are added up from their stored
+    partials (reports.figures); whatever else the user sees (a department's or
+    a post's records in another unit) is computed live. Either way the number
+    of queries does not depend on the number of rows."""
+    today = today or timezone.localdate()
+    posts = record_posts(user)
+    flowcharts = visible(user, Flowchart.objects.all())
+    subtree = None
+    if unit is not None:
+        subtree = set(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+        posts = posts.filter(unit_id__in=subtree)
+        flowcharts = flowcharts.filter(unit_id__in=subtree)
+    f = scope_figures(user, year, subtree)
     total, m = f["n"], f["m"]
     overdue, overdue_in_progress, rules_overdue = figures.overdue(f, today)
 

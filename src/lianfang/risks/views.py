@@ -12,7 +12,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.http import FileResponse, Http404
@@ -455,8 +454,7 @@ def evidence_download(request, pk):
 def measures(request):
     today = timezone.localdate()
     base = visible(request.user, Measure.objects.all())
-    rows = base.select_related("risk", "risk__unit", "risk__department", "risk__post", "owner").annotate(
-        evidence_count=Count("evidence"))
+    rows = base
     g = request.GET
     filters = {key: g.get(key, "").strip() for key in
                ("status", "line", "kind", "owner", "due_from", "due_to", "year", "q")}
@@ -485,19 +483,40 @@ def measures(request):
         rows = rows.filter(Q(content__icontains=q) | Q(owner_text__icontains=q) | Q(rule_name__icontains=q)
                            | Q(risk__title__icontains=q) | Q(risk__code__icontains=q))
     rows = rows.order_by(F("deadline").asc(nulls_last=True), "risk__code", "sort_order", "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(g.get("page"))
+    # As on the risk list: a bounded count, and joins only for the page's rows.
+    page = BoundedPaginator(rows, PAGE_SIZE).get_page(g.get("page"))
+    ids = list(page.object_list.values_list("pk", flat=True))
+    fetched = {m.pk: m for m in Measure.objects.filter(pk__in=ids).select_related(
+        "risk", "risk__unit", "risk__department", "risk__post", "owner").annotate(evidence_count=Count("evidence"))}
+    page.object_list = [fetched[pk] for pk in ids if pk in fetched]
     for measure in page:  # the page's rows, fetched once; may the user record the rule as issued?
         measure.may_change = bool(measure.rule_name) and can(request.user, CHANGE, measure)
-    counts = base.aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE)),
-        overdue=Count("pk", filter=~Q(status=Status.DONE) & Q(deadline__lt=today)),
-        rules=Count("pk", filter=~Q(rule_name="") & Q(rule_done_at__isnull=True)))
+    years = distinct_years(visible(request.user, RiskPoint.objects.all()))
     return render(request, "risks/measures.html", {
-        "page": page, "filters": filters, "query": _page_query(request), "counts": counts,
+        "page": page, "filters": filters, "query": _page_query(request),
+        "counts": measure_totals(request.user, years, today),
         "statuses": [*Status.choices, ("overdue", _("已逾期"))], "lines": Line.choices, "kinds": Kind.choices,
-        "owners": Person.objects.filter(pk__in=base.values("owner_id")).order_by("unit__path", "code"),
-        "years": sorted(set(base.values_list("risk__year", flat=True)), reverse=True),
+        "owners": Person.objects.filter(pk__in=base.exclude(owner=None).values("owner_id").distinct()).order_by(
+            "unit__path", "code"),
+        "years": years,
     })
+
+
+def measure_totals(user, years, today) -> dict:
+    """The figures above the measures list (every year the user sees), from the
+    dashboard's stored per-unit figures rather than a scan of every measure."""
+    from lianfang.reports.dashboard import scope_figures
+    from lianfang.reports.figures import overdue
+
+    totals = {"total": 0, "done": 0, "overdue": 0, "rules": 0}
+    for year in years:
+        f = scope_figures(user, year)
+        m = f["m"]
+        totals["total"] += m.get("total", 0)
+        totals["done"] += m.get("done", 0)
+        totals["overdue"] += overdue(f, today)[0]
+        totals["rules"] += m.get("with_rule", 0) - m.get("rules_done", 0)
+    return totals
 
 
 # ---------------------------------------------------------------- rating model
