@@ -35,6 +35,12 @@ def period_end_us(pid: int, offset_us: int, months: int) -> int:
     return (d - _EPOCH).days * DAY_US - offset_us
 
 
+def period_start_day(pid: int, months: int) -> int:
+    """First local day (epoch day) of a period."""
+    m = pid * months
+    return (dt.date(1970 + m // 12, m % 12 + 1, 1) - _EPOCH).days
+
+
 def period_label(pid: int, months: int) -> str:
     m = pid * months
     y, mo = 1970 + m // 12, m % 12 + 1

@@ -20,6 +20,7 @@ import heapq
 from bisect import bisect_left, insort
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .calendar import FIRST_DAY, WorkCalendar, resolve_calendar
 from .events import Event, event_from_mapping, parse_ts, to_ident, to_number
 from .findings import Finding, Key, escalate, make
 from .model import DAY_US, HOUR_US, Flowchart, FlowSet, load_flows
-from .patterns import period_end_us, period_label, period_of, split_flags
+from .patterns import period_end_us, period_label, period_of, period_start_day, split_flags
 
 NEG_INF = -(1 << 62)
 #: Rules attached to one event and its actor: the only ones repeat escalation applies to.
@@ -53,17 +54,17 @@ class _Case:
     __slots__ = (
         "cid", "evs", "ids", "flow", "power", "last_ts", "last_day", "last_known", "first_day",
         "counted_us", "stopped_wd", "max_used", "cross", "done", "closed_ts", "applicant", "purchase",
-        "pairs", "findings", "volatile",
+        "pairs", "findings", "volatile", "conc_pairs", "conc_lo", "conc_hi", "conc_gen",
     )
 
-    def __init__(self, cid: str):
+    def __init__(self, cid: str, power: str | None, flow: Flowchart | None):
         self.cid = cid
         self.evs: list[Event] = []
         self.ids: set[str] = set()
-        self.flow: Flowchart | None = None
-        self.power: str | None = None
+        self.flow = flow
+        self.power = power
         self.findings: dict[Key, Finding] = {}
-        self.volatile: list[Key] = []
+        self.volatile: list[Key] | tuple[()] = ()
         self.reset()
 
     def reset(self) -> None:
@@ -80,13 +81,17 @@ class _Case:
         self.applicant: str | None = None
         self.purchase: tuple[Event, float, str] | None = None
         self.pairs: dict[str, Event] = {}
+        # concentration: the pairs dict of the case's entry in its current period, valid for local days
+        # [conc_lo, conc_hi) while no period has closed since (conc_gen); a new pair then costs one store
+        self.conc_pairs: dict[str, Event] | None = None
+        self.conc_lo = self.conc_hi = self.conc_gen = 0
 
 
 class _FlowTab:
     """Per-flowchart lookup tables for the hot path (plain lists/sets indexed by local step)."""
 
     __slots__ = ("by_code", "succ", "reach", "is_start", "is_end", "stop", "limit_wd", "limit_us", "min_us",
-                 "decision", "discretion", "inc", "codes", "step_on", "order_on", "skip_on", "over_on", "fast_on",
+                 "decision", "discretion", "inc", "codes", "rows", "step_on", "order_on", "skip_on", "over_on", "fast_on",
                  "off_on", "disc_on", "sod_on", "conc_on", "split_on", "case_wd", "case_us", "months")
 
     def __init__(self, flow: Flowchart):
@@ -105,6 +110,12 @@ class _FlowTab:
         self.discretion = [s.discretion for s in st]
         self.inc = [flow.incompatible.get(i) for i in range(len(st))]
         self.codes = [s.code for s in st]
+        # per step, what the hot path checks, with the rule switches folded in (0/None/False = no check)
+        over, fast, off, disc, sod = (p.on(r) for r in ("step_overdue", "too_fast", "off_hours",
+                                                         "discretion_out_of_range", "sod_violation"))
+        self.rows = [(s.clock_stop, s.limit_wd if over else 0, s.limit_us if over and not s.limit_wd else 0,
+                      s.min_us if fast else 0, s.decision and off, s.discretion if disc and s.discretion else None,
+                      self.inc[i] if sod else None, s.is_end) for i, s in enumerate(st)]
         self.step_on = p.on("unknown_step")
         self.order_on = p.on("order_violation")
         self.skip_on = p.on("skipped_step")
@@ -292,7 +303,8 @@ class _Concentration:
         self.periods: dict[tuple[int, int], dict[str, tuple[str, str | None, dict[str, Event]]]] = {}
         self.by_case: dict[str, set[tuple[int, int]]] = {}
         self.next_end = -(1 << 62)  # earliest end of an open period (lower bound)
-        self._pid: dict[tuple[int, int], int] = {}
+        self._pid: dict[tuple[int, int], tuple[int, int, int]] = {}  # (day, months) -> (period, first day, end day)
+        self.gen = 0  # +1 whenever periods are closed: the pair caches on cases are then stale
 
     def update(self, case: _Case) -> None:
         flow = case.flow
@@ -323,16 +335,18 @@ class _Concentration:
             self.by_case.pop(case.cid, None)
 
     def add_pair(self, case: _Case, ev: Event) -> None:
-        """Fast path for an in-order event that adds one (case, official) pair."""
+        """An in-order event adds one (case, official) pair; remembers the entry on the case (see _Case)."""
         flow = case.flow
         if flow is None or case.applicant is None or ev.actor_id == case.applicant or \
                 flow.idx in self.e._conc_off:
             return
         day = (ev.ts + self.e.cal.offset_us) // DAY_US
         k = flow.params.period_months
-        pid = self._pid.get((day, k))
-        if pid is None:
-            pid = self._pid[(day, k)] = period_of(ev.ts, self.e.cal.offset_us, k)
+        per = self._pid.get((day, k))
+        if per is None:
+            pid = period_of(ev.ts, self.e.cal.offset_us, k)
+            per = self._pid[(day, k)] = (pid, period_start_day(pid, k), period_start_day(pid + 1, k))
+        pid, lo, hi = per
         pk = (flow.idx, pid)
         d = self.periods.get(pk)
         if d is None:
@@ -342,16 +356,18 @@ class _Concentration:
                 self.next_end = end
         entry = d.get(case.cid)
         if entry is None:
-            d[case.cid] = (case.applicant, case.power, {ev.actor_id: ev})  # type: ignore[dict-item]
+            entry = d[case.cid] = (case.applicant, case.power, {ev.actor_id: ev})  # type: ignore[assignment]
             self.by_case.setdefault(case.cid, set()).add(pk)
         else:
             entry[2][ev.actor_id] = ev  # type: ignore[index]
+        case.conc_pairs, case.conc_lo, case.conc_hi, case.conc_gen = entry[2], lo, hi, self.gen  # type: ignore[index]
 
     def close(self, horizon: int | None, out: list[Finding]) -> None:
         if horizon is not None and horizon < self.next_end:
             return
         off = self.e.cal.offset_us
         self.next_end = 1 << 62
+        self.gen += 1
         for pk in sorted(self.periods):
             flow = self.e.flows.flows[pk[0]]
             k = flow.params.period_months
@@ -368,26 +384,24 @@ class _Concentration:
 def concentration_findings(flow: Flowchart, pid: int, cases: Mapping[str, tuple[str, str | None, dict[str, Event]]],
                            offset_us: int) -> list[Finding]:
     p = flow.params
-    n_total = 0
-    n_o: dict[str, int] = {}
-    n_a: dict[str, int] = {}
-    n_ao: dict[tuple[str, str], int] = {}
-    get_o, get_ao = n_o.get, n_ao.get
+    # counts by C-level Counter updates; (applicant, official) pairs only for applicants that can be flagged
+    live = [(app, pairs) for app, _power, pairs in cases.values() if pairs]
+    n_total = len(live)
+    n_a = Counter(app for app, _ in live)
+    n_o = Counter(chain.from_iterable(pairs for _, pairs in live))  # iterating a pairs dict gives its officials
+    big = {a for a, c in n_a.items() if c >= p.conc_min_cases}
+    if not big:
+        return []
+    n_ao: Counter[tuple[str, str]] = Counter()
     for app, _power, pairs in cases.values():
-        if not pairs:
-            continue
-        n_total += 1
-        n_a[app] = n_a.get(app, 0) + 1
-        for actor in pairs:
-            n_o[actor] = get_o(actor, 0) + 1
-            k = (app, actor)
-            n_ao[k] = get_ao(k, 0) + 1
+        if app in big:
+            n_ao.update((app, actor) for actor in pairs)
     out = []
     label = period_label(pid, p.period_months)
     for cid, (app, power, pairs) in cases.items():
-        na = n_a[app]
-        if na < p.conc_min_cases:
+        if app not in big:
             continue
+        na = n_a[app]
         for actor, ev in pairs.items():
             nao = n_ao[(app, actor)]
             share = nao / na
@@ -433,6 +447,7 @@ class SupervisionStream:
         self.issues: deque[str] = deque(maxlen=1000)
         self._out: list[Finding] = []
         self._ft = [_FlowTab(f) for f in self.flows.flows]
+        self._flow_of = {p: self.flows.flows[i] for p, i in self.flows.by_power.items()}  # flows.flow_for
         self._conc_off = {f.idx for f in self.flows.flows if not f.params.on("concentration")}
         self._off = self.cal.offset_us
         self._split_w2min = 2 * min((f.params.split_window_us for f in self.flows.flows), default=0)
@@ -507,9 +522,8 @@ class SupervisionStream:
             if self.lateness is not None and t < self.wm - self.lateness:
                 self.stats["late_dropped"] += 1
                 return
-            case = self.cases[ev.case_id] = _Case(ev.case_id)
-            case.power = ev.power_code
-            case.flow = self.flows.flow_for(ev.power_code)
+            p = ev.power_code
+            case = self.cases[ev.case_id] = _Case(ev.case_id, p, None if p is None else self._flow_of.get(p))
             evs = case.evs
             last = None
         else:
@@ -517,7 +531,7 @@ class SupervisionStream:
                 self.stats["duplicates"] += 1
                 return
             evs = case.evs
-            last = evs[-1] if evs else None
+            last = evs[-1]  # a held case has at least one event
         if t > self.wm:
             self.wm = t
         case.ids.add(eid)
@@ -541,8 +555,15 @@ class SupervisionStream:
             if case.purchase is not buy0:
                 self._split.update(case, self._out)
             a = ev.actor_id
-            if a is not None and case.pairs.get(a) is ev:  # a new (case, official) pair
-                self._conc.add_pair(case, ev)
+            if a is not None and a not in case.pairs:  # a new (case, official) pair: first event of the actor
+                case.pairs[a] = ev
+                cp = case.conc_pairs
+                if cp is not None and case.conc_lo <= case.last_day < case.conc_hi and \
+                        case.conc_gen == self._conc.gen:
+                    if a != case.applicant:  # same period as the case's last pair: one store
+                        cp[a] = ev
+                else:
+                    self._conc.add_pair(case, ev)
             if not was_closed and case.closed_ts is not None:
                 heapq.heappush(self._closing, (t, case.cid))
         else:
@@ -558,8 +579,12 @@ class SupervisionStream:
         case.reset()
         new: list[Finding] = []
         if case.flow is not None:
+            pairs = case.pairs
             for ev in case.evs:
                 self._apply(case, ev, new)
+                a = ev.actor_id
+                if a is not None and a not in pairs:
+                    pairs[a] = ev
         fresh = {f.key: f for f in new}
         for k in [k for k in case.findings if k not in fresh and k not in case.volatile]:
             self._unset(case, k)
@@ -606,14 +631,15 @@ class SupervisionStream:
 
     # -- the per-event rules: the exact semantics batch.py vectorises --
     def _apply(self, case: _Case, ev: Event, out: list[Finding]) -> None:
-        flow = case.flow
-        assert flow is not None
+        flow: Flowchart = case.flow  # type: ignore[assignment]  # callers check it is not None
         ft = self._ft[flow.idx]
         off = self._off
         cum = self._cum
         fd = FIRST_DAY
         ts = ev.ts
-        day = (ts + off) // DAY_US
+        # same as (ts + off) // DAY_US: two divisors below 2**30 take CPython's one-digit division,
+        # DAY_US its general long division (≈ 4 times the work)
+        day = (ts + off) // 1_000_000 // 86_400
         prev_ts = case.last_ts
         prev_day = case.last_day
         step_code = ev.step_code
@@ -626,7 +652,7 @@ class SupervisionStream:
                                 ev.event_id, ts, off))
             stop = False
         else:
-            stop = ft.stop[i]
+            stop, lwd, lus, mn, dec, disc, inc, is_end = ft.rows[i]
             pk = case.last_known
             if pk == -1:
                 if not ft.is_start[i] and ft.order_on:
@@ -644,31 +670,26 @@ class SupervisionStream:
             case.last_known = i
             if prev_ts is not None:
                 el = ts - prev_ts
-                if ft.over_on:
-                    lwd = ft.limit_wd[i]
-                    if lwd:
-                        u = cum[day - 1 - fd] - cum[prev_day - fd] + 1 if day > prev_day else 0
-                        if u > lwd:
-                            p = flow.params
-                            red = (u - lwd) > p.red_ratio * lwd
-                            out.append(make("step_overdue", "red" if red else "yellow", flow, case.cid, case.power,
-                                            step_code, ev.actor_id, ev.event_id, ts, off, value=float(u),
-                                            limit=float(lwd), unit="workdays",
-                                            extra=(("red_ratio", p.red_ratio),) if red else ()))
-                    else:
-                        lus = ft.limit_us[i]
-                        if lus and el > lus:
-                            p = flow.params
-                            red = (el - lus) > p.red_ratio * lus
-                            out.append(make("step_overdue", "red" if red else "yellow", flow, case.cid, case.power,
-                                            step_code, ev.actor_id, ev.event_id, ts, off, value=el / HOUR_US,
-                                            limit=lus / HOUR_US, unit="hours",
-                                            extra=(("red_ratio", p.red_ratio),) if red else ()))
-                mn = ft.min_us[i]
-                if mn and el < mn and ft.fast_on:
+                if lwd:
+                    u = cum[day - 1 - fd] - cum[prev_day - fd] + 1 if day > prev_day else 0
+                    if u > lwd:
+                        p = flow.params
+                        red = (u - lwd) > p.red_ratio * lwd
+                        out.append(make("step_overdue", "red" if red else "yellow", flow, case.cid, case.power,
+                                        step_code, ev.actor_id, ev.event_id, ts, off, value=float(u),
+                                        limit=float(lwd), unit="workdays",
+                                        extra=(("red_ratio", p.red_ratio),) if red else ()))
+                elif lus and el > lus:
+                    p = flow.params
+                    red = (el - lus) > p.red_ratio * lus
+                    out.append(make("step_overdue", "red" if red else "yellow", flow, case.cid, case.power,
+                                    step_code, ev.actor_id, ev.event_id, ts, off, value=el / HOUR_US,
+                                    limit=lus / HOUR_US, unit="hours",
+                                    extra=(("red_ratio", p.red_ratio),) if red else ()))
+                if mn and el < mn:
                     out.append(make("too_fast", "yellow", flow, case.cid, case.power, step_code, ev.actor_id,
                                     ev.event_id, ts, off, value=el / HOUR_US, limit=mn / HOUR_US, unit="hours"))
-            if ft.decision[i] and ft.off_on:
+            if dec:
                 p = flow.params
                 rest = p.off_rest_days and not self.cal.is_working(day)
                 tod = (ts + off) % DAY_US
@@ -679,43 +700,44 @@ class SupervisionStream:
                 if rest or night:
                     out.append(make("off_hours", "yellow", flow, case.cid, case.power, step_code, ev.actor_id,
                                     ev.event_id, ts, off, extra=(("rest_day", rest),)))
-            disc = ft.discretion[i]
-            if disc and ft.disc_on:
+            if disc:
                 p = flow.params
+                attrs = ev.attrs
                 for attr, lo, hi in disc:
-                    v = to_number(ev.attrs.get(attr))
+                    v = attrs.get(attr)
+                    if v is None:  # absent: not judged (skip the number parsing)
+                        continue
+                    v = to_number(v)
                     if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
                         rng = f"[{'-' if lo is None else _fmt(lo)}, {'-' if hi is None else _fmt(hi)}]"
                         out.append(make("discretion_out_of_range", p.discretion_severity, flow, case.cid,
                                         case.power, step_code, ev.actor_id, ev.event_id, ts, off, attribute=attr,
                                         value=v, related=rng))
-            a = ev.actor_id
-            if a is not None:
-                inc = ft.inc[i]
-                if inc is not None:
+            if inc is not None:  # a step with incompatible steps (and sod_violation on)
+                a = ev.actor_id
+                if a is not None:
                     done = case.done.get(a)
                     if done is None:
                         case.done[a] = [i]
                     else:
-                        if ft.sod_on:
-                            for j in done:
-                                if j in inc:
-                                    out.append(make("sod_violation", "yellow", flow, case.cid, case.power,
-                                                    step_code, a, ev.event_id, ts, off, related=ft.codes[j]))
-                                    break
+                        for j in done:
+                            if j in inc:
+                                out.append(make("sod_violation", "yellow", flow, case.cid, case.power,
+                                                step_code, a, ev.event_id, ts, off, related=ft.codes[j]))
+                                break
                         done.append(i)
-            if ft.is_end[i] and case.closed_ts is None:
+            if is_end and case.closed_ts is None:
                 case.closed_ts = ts
         # case clock (clock_stop steps excluded)
-        lwd = ft.case_wd
-        if lwd:
+        case_wd = ft.case_wd
+        if case_wd:
             if stop and prev_ts is not None:
                 case.stopped_wd += cum[day - fd] - cum[prev_day - fd]
             d0 = case.first_day
             used = (cum[day - 1 - fd] - cum[d0 - fd] + 1 if day > d0 else 0) - case.stopped_wd
             if used > case.max_used:
                 case.max_used = used
-            if case.cross is None and used > lwd:
+            if case.cross is None and used > case_wd:
                 case.cross = ev
         elif ft.case_us:
             if prev_ts is not None and not stop:
@@ -742,9 +764,6 @@ class SupervisionStream:
                     sup = to_ident(attrs.get("supplier_id"))
                     if amt is not None and sup is not None:
                         case.purchase = (ev, amt, sup)
-        a = ev.actor_id
-        if a is not None and a not in case.pairs:
-            case.pairs[a] = ev
 
     def _volatile(self, case: _Case) -> list[Finding]:
         return volatile_findings(case, self.cal, self.now)
@@ -766,18 +785,22 @@ class SupervisionStream:
             return
         self._last_h = h
         self._evict_at = h + self.lateness  # type: ignore[operator]
-        while self._closing and self._closing[0][0] < h:
-            t, cid = heapq.heappop(self._closing)
-            case = self.cases.get(cid)
+        closing, cases, conc_cases = self._closing, self.cases, self._conc.by_case
+        evicted = 0
+        while closing and closing[0][0] < h:
+            t, cid = heapq.heappop(closing)
+            case = cases.get(cid)
             if case is None or (case.closed_ts is None and case.flow is not None):
                 continue
             last = case.evs[-1].ts
             if last >= h:
-                heapq.heappush(self._closing, (last, cid))
+                heapq.heappush(closing, (last, cid))
                 continue
-            del self.cases[cid]
-            self._conc.forget(cid)
-            self.stats["evicted"] += 1
+            del cases[cid]
+            conc_cases.pop(cid, None)  # what _Concentration.forget does
+            evicted += 1
+        if evicted:
+            self.stats["evicted"] += evicted
         rep = self._repeat
         if rep.heap and rep.heap[0][0] < h - rep.wmax:
             rep.evict(h)
