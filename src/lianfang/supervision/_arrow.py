@@ -4,6 +4,11 @@
 arrays with nulls or booleans go through PyArrow's pandas shim, which imports pandas (≈ 0.5 s of
 CLI start-up) the first time. These helpers move data between PyArrow and NumPy via the raw
 buffers instead, so the CSV → findings path never imports pandas (nor Polars).
+
+Kernels are called through `pyarrow._compute.call_function` rather than `pyarrow.compute` (or the
+Array methods `take`, `filter`, `cast`, `dictionary_encode`, which import it): importing
+`pyarrow.compute` generates a Python wrapper with a docstring for every kernel, ≈ 70 ms of CLI
+start-up; the kernels themselves are the same.
 """
 
 from __future__ import annotations
@@ -12,6 +17,35 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from pyarrow import _compute as _pc
+
+
+def call(name: str, *args: Any, options: Any = None) -> Any:
+    """Run an Arrow compute kernel by name (same kernels as `pyarrow.compute.<name>`)."""
+    return _pc.call_function(name, list(args), options)
+
+
+def cast(arr: Any, typ: pa.DataType) -> Any:
+    """Checked cast, as `pyarrow.compute.cast(arr, typ)`."""
+    return call("cast", arr, options=_pc.CastOptions.safe(typ))
+
+
+def dictionary_encode(arr: Any) -> Any:
+    return call("dictionary_encode", arr)
+
+
+def regex_match(arr: Any, pattern: str) -> Any:
+    """`pyarrow.compute.match_substring_regex` (RE2 syntax)."""
+    return call("match_substring_regex", arr, options=_pc.MatchSubstringOptions(pattern))
+
+
+def index_in(arr: Any, value_set: Any) -> Any:
+    return call("index_in", arr, options=_pc.SetLookupOptions(value_set))
+
+
+def filter_mask(arr: Any, mask: np.ndarray) -> Any:
+    """Rows where the NumPy bool `mask` is True."""
+    return call("filter", arr, mask_array(mask))
 
 
 def _bits(buf: Any, offset: int, n: int) -> np.ndarray:
@@ -88,7 +122,7 @@ def mask_array(values: np.ndarray) -> pa.Array:
 
 
 def take(arr: pa.Array, rows: np.ndarray) -> pa.Array:
-    return arr.take(int_array(rows))
+    return call("take", arr, int_array(rows))
 
 
 def blank_to_null(arr: pa.Array) -> pa.Array:

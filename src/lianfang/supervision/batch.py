@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import _arrow as A
 from .calendar import FIRST_DAY, WorkCalendar, resolve_calendar
@@ -25,6 +25,7 @@ from .patterns import period_label, split_flags
 from .stream import PER_EVENT_RULES, _fmt, volatile_findings
 
 BIG = np.iinfo(np.int64).max
+PARALLEL = True  # pattern rules in a second thread (False: one thread, e.g. for profiling)
 
 
 class _Ev:
@@ -49,7 +50,7 @@ _NUM_RE2 = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 def _combine(col: Any) -> pa.Array:
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_string_view(arr.type):
-        arr = arr.cast(pa.large_string())
+        arr = A.cast(arr, pa.large_string())
     return arr
 
 
@@ -66,7 +67,10 @@ def _encode(arr: pa.Array | pa.ChunkedArray, with_dict: bool = False) -> Any:
 
     A chunked column is encoded chunk by chunk against one dictionary (no concatenation of the text).
     """
-    d = pc.dictionary_encode(arr)
+    if pa.types.is_dictionary(arr.type):  # already encoded (CSV reader): one dictionary for all chunks
+        d = arr.unify_dictionaries() if isinstance(arr, pa.ChunkedArray) else arr
+    else:
+        d = A.dictionary_encode(arr)
     if isinstance(d, pa.ChunkedArray):
         if d.num_chunks == 0:
             codes, dic = np.zeros(0, dtype=np.int64), pa.nulls(0, arr.type)
@@ -102,11 +106,20 @@ def _str_hash(arr: pa.Array) -> np.ndarray:
     return _encode(arr)[0].astype(np.uint64)
 
 
-def _dedupe_mask(eid: pa.Array) -> np.ndarray | None:
-    """Rows to keep when event_ids repeat (the first row wins); None when all are distinct.
+def _dedupe_mask(eid: pa.Array, valid: np.ndarray | None = None) -> np.ndarray | None:
+    """Rows to keep: the `valid` rows (None = all) minus repeated event_ids (the first valid row wins).
 
-    Hash first; strings are compared only for rows whose hash occurs more than once.
+    Returns None when every row is kept. Hash first; strings are compared only for rows whose hash
+    occurs more than once.
     """
+    if valid is not None:  # rejected rows (ids of another shape, or none) would defeat the fast hash
+        idx = np.flatnonzero(valid)
+        sub = _dedupe_mask(A.take(eid, idx))
+        keep = valid.copy()
+        if sub is None:
+            return keep
+        keep[idx[~sub]] = False
+        return keep
     h = _str_hash(eid)
     hs = np.sort(h)
     dup_h = hs[1:][hs[1:] == hs[:-1]]
@@ -148,7 +161,7 @@ def _break_ties(order: np.ndarray, same: np.ndarray, eid: pa.Array) -> np.ndarra
 
 def _dense(k: np.ndarray) -> np.ndarray:
     """Dense group ids of an int64 key (hash-based, O(n))."""
-    return A.ints(pc.dictionary_encode(A.int_array(k)).indices)
+    return A.ints(A.dictionary_encode(A.int_array(k)).indices)
 
 
 def _count_by(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,21 +223,36 @@ class _Batch:
 
     # ------------------------------------------------------------------
     def run(self) -> list[Finding]:
-        tab = self.log.table
-        if tab.num_rows == 0:
+        tab, valid = self.log.arrow_rows()
+        if tab.num_rows == 0 or (valid is not None and not valid.any()):
             return []
         self.tab = tab
         self.columns = set(tab.column_names)
         self._cols: dict[str, pa.Array] = {}
         self.eid_col = self._col("event_id")
-        self.keep = _dedupe_mask(self.eid_col)
+        self.keep = _dedupe_mask(self.eid_col, valid)
         self._num_cache: dict[str, np.ndarray] = {}
         self._prepare()
-        self._per_event()
-        self._per_case()
+        # The pattern rules need only what _prepare made: run them in a second thread. Most of both
+        # halves is NumPy/Arrow work on whole columns, which releases the GIL, so on two cores they
+        # overlap. Findings are joined in a fixed order, so the result does not depend on timing.
+        self.out_pat: list[Finding] = []
+        if PARALLEL:
+            with ThreadPoolExecutor(1) as pool:
+                patterns = pool.submit(self._patterns)
+                self._per_event()
+                self._per_case()
+                patterns.result()
+        else:
+            self._per_event()
+            self._per_case()
+            self._patterns()
+        self.out.extend(self.out_pat)
+        return self._escalate()
+
+    def _patterns(self) -> None:
         self._split()
         self._concentration()
-        return self._escalate()
 
     def _col(self, name: str) -> pa.Array:
         a = self._cols.get(name)
@@ -553,29 +581,29 @@ class _Batch:
             return hit
         a = self._col(col)
         if pa.types.is_integer(a.type) or pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
-            v = A.floats(a.cast(pa.float64()))
+            v = A.floats(A.cast(a, pa.float64()))
             v = np.where(np.isfinite(v), v, np.nan)
         else:
             if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
-                a = a.cast(pa.string())
+                a = A.cast(a, pa.string())
             v = np.full(len(a), np.nan)
             if a.null_count < len(a):
                 idx = np.flatnonzero(A.valid(a))
                 s = A.take(a, idx) if len(idx) < len(a) else a
-                ok = A.bools(pc.match_substring_regex(s, _NUM_RE2))
+                ok = A.bools(A.regex_match(s, _NUM_RE2))
                 if not ok.all():  # surrounding blanks are allowed: trim and re-check only those
                     bad = np.flatnonzero(~ok)
-                    t = pc.utf8_trim_whitespace(A.take(s, bad))
-                    ok2 = A.bools(pc.match_substring_regex(t, _NUM_RE2))
+                    t = A.call("utf8_trim_whitespace", A.take(s, bad))
+                    ok2 = A.bools(A.regex_match(t, _NUM_RE2))
                     if ok2.any():
-                        s = pa.concat_arrays([s.cast(t.type), t])
+                        s = pa.concat_arrays([A.cast(s, t.type), t])
                         idx = np.concatenate([idx, idx[bad]])
                         ok = np.concatenate([ok, ok2])
                 sel = np.flatnonzero(ok)
                 if len(sel):
                     sub = A.take(s, sel)
                     try:
-                        vals = A.floats(pc.cast(sub, pa.float64()))
+                        vals = A.floats(A.cast(sub, pa.float64()))
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                         vals = np.array([float(x) for x in sub.to_pylist()], dtype=np.float64)
                     v[idx[sel]] = vals
@@ -694,7 +722,7 @@ class _Batch:
                 if not fy[i]:
                     continue
                 a_i = int(self.ac[r])
-                self.out.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
+                self.out_pat.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
                                      self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
                                      self.step_names[int(self.sc[r])], self.actor_names[a_i] if a_i >= 0 else None,
                                      e, ts[i], off, value=float(amt[r]), limit=p.split_threshold,
@@ -710,7 +738,7 @@ class _Batch:
         present = A.valid(col)
         has = present & (self.flow_case >= 0)
         case_app = np.full(len(first_app), -1, dtype=np.int64)
-        d = pc.dictionary_encode(col.filter(A.mask_array(has)))
+        d = A.dictionary_encode(A.filter_mask(col, has))
         app_c, app_names, self._app_dict = A.ints(d.indices, fill=-1), d.dictionary.to_pylist(), d.dictionary
         case_app[has] = app_c
         on_case = self._on("concentration")[np.where(self.flow_case < 0, len(fs.flows), self.flow_case)]
@@ -725,8 +753,8 @@ class _Batch:
         firsts = np.r_[True, ks[1:] != ks[:-1]]
         rows = np.sort(rows[o[firsts]])
         # exclude actor == applicant
-        app_as_actor = np.append(A.ints(pc.index_in(self._app_dict.cast(pa.large_string()),
-                                                  value_set=self._actor_dict.cast(pa.large_string())), fill=-2), -3)
+        app_as_actor = np.append(A.ints(A.index_in(A.cast(self._app_dict, pa.large_string()),
+                                                   A.cast(self._actor_dict, pa.large_string())), fill=-2), -3)
         ca = case_app[self.grp[rows]]
         rows = rows[self.ac[rows] != app_as_actor[ca]]
         if len(rows) == 0:
@@ -780,7 +808,7 @@ class _Batch:
             flow = fs.flows[int(f_arr[j])]
             p = flow.params
             sh = float(share[j])
-            self.out.append(make(
+            self.out_pat.append(make(
                 "concentration", "red" if sh >= p.conc_red_share else "yellow", flow,
                 self.case_names[int(self.cs[r])], self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
                 self.step_names[int(self.sc[r])], self.actor_names[int(actor[ci[j]])], eids[k], int(self.t[r]), off,

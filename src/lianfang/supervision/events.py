@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # polars is imported lazily: the CSV → batch path runs on P
 
 CORE = ("event_id", "case_id", "power_code", "step_code", "actor_id", "timestamp")
 REQUIRED = ("event_id", "case_id", "power_code", "step_code", "timestamp")
+DICT_COLUMNS = ("case_id", "power_code", "step_code", "actor_id")  # read as dictionary columns from CSV
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NUM_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _NUM = re.compile(NUM_RE)
@@ -136,15 +137,19 @@ class EventLog:
     """A validated event table plus the list of rejected records.
 
     The table is held as a Polars DataFrame (`df`) or a PyArrow Table (`table`, what the CSV reader
-    produces); each view is built from the other on first access.
+    produces); each view is built from the other on first access. The CSV reader keeps the table as
+    parsed (rejected rows still in it, some columns dictionary-encoded) with a mask of the valid rows:
+    the batch engine works on that directly (`arrow_rows`), and `table` makes the canonical table
+    only when someone asks for it.
     """
 
     def __init__(self, df: pl.DataFrame | None = None, issues: list[Issue] | None = None, source: str = "",
-                 table: pa.Table | None = None):
+                 table: pa.Table | None = None, keep: Any = None):
         if df is None and table is None:
             raise ValueError("EventLog needs a DataFrame or an Arrow table")
         self._df = df
         self._table = table
+        self._keep = keep  # NumPy bool mask of the valid rows of `_table`, None = all valid
         self.issues: list[Issue] = issues if issues is not None else []
         self.source = source
 
@@ -153,7 +158,7 @@ class EventLog:
         if self._df is None:
             import polars as pl
 
-            df = pl.from_arrow(self._table)
+            df = pl.from_arrow(self.table)
             assert isinstance(df, pl.DataFrame)
             self._df = df
         return self._df
@@ -163,7 +168,16 @@ class EventLog:
         if self._table is None:
             assert self._df is not None
             self._table = self._df.to_arrow()
+        elif self._keep is not None or _has_dictionary(self._table):
+            self._table = _canonical(self._table, self._keep)
+            self._keep = None
         return self._table
+
+    def arrow_rows(self) -> tuple[pa.Table, Any]:
+        """(table, mask of the valid rows or None): the table as read, without filtering it."""
+        if self._table is None:
+            return self.table, None
+        return self._table, self._keep
 
     @property
     def columns(self) -> list[str]:
@@ -175,7 +189,9 @@ class EventLog:
                                                      "actor_id", "ts")]
 
     def __len__(self) -> int:
-        return self._df.height if self._df is not None else self._table.num_rows  # type: ignore[union-attr]
+        if self._df is not None:
+            return self._df.height
+        return int(self._keep.sum()) if self._keep is not None else self._table.num_rows  # type: ignore[union-attr]
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], naive_offset_us: int = 8 * 3_600_000_000,
@@ -327,24 +343,23 @@ def _ts_chunk(arr: Any, naive_offset_us: int) -> tuple[Any, Any]:
     """
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from . import _arrow as A
 
     n = len(arr)
     target = pa.timestamp("us", tz="UTC")
     try:
-        c = pc.cast(arr, target).cast(pa.int64())
+        c = A.cast(A.cast(arr, target), pa.int64())
         return A.ints(c), A.valid(c)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    m = A.bools(pc.match_substring_regex(arr, ISO_RE))
+    m = A.bools(A.regex_match(arr, ISO_RE))
     vals = np.zeros(n, dtype=np.int64)
     ok = np.zeros(n, dtype=bool)
     fast_idx = np.flatnonzero(m)
     slow_idx = np.flatnonzero(~m)
     try:
-        fast = pc.cast(arr.filter(A.mask_array(m)), target).cast(pa.int64())
+        fast = A.cast(A.cast(A.filter_mask(arr, m), target), pa.int64())
         vals[fast_idx] = A.ints(fast)
         ok[fast_idx] = A.valid(fast)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -361,10 +376,42 @@ def _ts_chunk(arr: Any, naive_offset_us: int) -> tuple[Any, Any]:
     return vals, ok
 
 
-def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> Any:
-    """Validate a CSV table (string columns, empty fields already null) into the canonical schema.
+def _has_dictionary(table: Any) -> bool:
+    import pyarrow as pa
 
-    Same result as `_finish_strings` (the Polars path used for DataFrame input), without Polars.
+    return any(pa.types.is_dictionary(t) for t in table.schema.types)
+
+
+def _canonical(table: Any, keep: Any) -> Any:
+    """Valid rows only, dictionary columns as plain strings: the table users of `EventLog.table` expect."""
+    import pyarrow as pa
+
+    from . import _arrow as A
+
+    if keep is not None:
+        table = table.filter(A.mask_array(keep))
+    cols = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(cols, names=table.column_names)
+
+
+def _cells(table: Any, rows: Any, names: Iterable[str]) -> dict[str, list[Any]]:
+    """Python values of a few rows of a chunked table (for messages about rejected rows)."""
+    import numpy as np
+
+    from . import _arrow as A
+
+    if len(rows) > 1000:  # many rejected rows: one gather per column
+        return {c: A.take(table.column(c), rows).to_pylist() for c in names}
+    # a few rows: slice them out (a take would concatenate the whole column first)
+    return {c: [table.column(c)[int(r)].as_py() for r in np.asarray(rows).tolist()] for c in names}
+
+
+def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> tuple[Any, Any]:
+    """Validate a CSV table (empty fields already null) into the canonical columns.
+
+    Same rows as `_finish_strings` (the Polars path used for DataFrame input), without Polars.
+    Returns the table *unfiltered* and the mask of its valid rows (None = all valid): filtering
+    every column of a large log only to drop a few bad rows costs more than all the rules.
     """
     import numpy as np
     import pyarrow as pa
@@ -390,18 +437,19 @@ def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> Any:
     ok &= (ts >= MIN_US) & (ts <= MAX_US)
     bad_ts = ~ok & ~bad_req
     keep = ~(bad_req | bad_ts)
-    if not keep.all():
+    if keep.all():
+        keep = None
+    else:
         rows = np.flatnonzero(~keep)
-        idx = A.int_array(rows)
-        vals = {c: table.column(c).take(idx).to_pylist() for c in REQUIRED}
+        vals = _cells(table, rows, REQUIRED)
         for k, r in enumerate(rows.tolist()):
             if bad_req[r]:
                 miss = [c for c in REQUIRED if vals[c][k] is None or vals[c][k] == ""]
                 issues.append(Issue(r + 1, f"缺少必填字段 {', '.join(miss)}"))
             else:
                 issues.append(Issue(r + 1, f"时间格式无效：{vals['timestamp'][k]!r}"))
-        table = table.filter(A.mask_array(keep))
-        ts = ts[keep]
+        if keep.any():  # rejected rows get a valid time so they do not widen the batch's sort key
+            ts[~keep] = ts[keep].min()
     core = ["event_id", "case_id", "power_code", "step_code", "actor_id"]
     cols = [table.column(c) for c in core] + [A.int_array(ts)]
     out_names = core + ["ts"]
@@ -409,7 +457,7 @@ def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> Any:
         if c not in core and c not in ("timestamp", "ts"):
             cols.append(table.column(c))
             out_names.append(c)
-    return pa.table(cols, names=out_names)
+    return pa.table(cols, names=out_names), keep
 
 
 def read_csv(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> EventLog:
@@ -435,6 +483,10 @@ def read_csv(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> Even
                                                       f"{row.actual_columns} 列）"))
         return "skip"
 
+    # the code columns the batch engine groups by arrive dictionary-encoded: the reader's threads
+    # encode block by block, so the engine only unifies the block dictionaries
+    coded = pa.dictionary(pa.int32(), pa.string())
+    types = {h: coded if h in DICT_COLUMNS else pa.string() for h in header}
     try:
         # multithreaded reader; every column is text and an empty field (quoted or not) is null,
         # which is what validation wants (required fields non-empty, actor/attributes "" = absent)
@@ -443,13 +495,14 @@ def read_csv(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> Even
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding="utf8",
                                            block_size=4 << 20),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
+            convert_options=pacsv.ConvertOptions(column_types=types,
                                                  null_values=[""], strings_can_be_null=True,
                                                  quoted_strings_can_be_null=True),
         )
     except Exception as exc:  # noqa: BLE001 - pyarrow raises a variety of errors for unreadable files
         raise LogError(f"无法解析 CSV 事件日志 {path}：{str(exc).splitlines()[0]}") from exc
-    return EventLog(issues=issues, source=str(path), table=_finish_arrow(table, issues, naive_offset_us))
+    table, keep = _finish_arrow(table, issues, naive_offset_us)
+    return EventLog(issues=issues, source=str(path), table=table, keep=keep)
 
 
 def read_jsonl(path: str | Path, naive_offset_us: int = 8 * 3_600_000_000) -> EventLog:
