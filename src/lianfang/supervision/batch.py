@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from .patterns import period_label, split_flags
 from .stream import PER_EVENT_RULES, _fmt, volatile_findings
 
 BIG = np.iinfo(np.int64).max
-PARALLEL = True  # pattern rules in a second thread (False: one thread, e.g. for profiling)
 
 
 class _Ev:
@@ -126,8 +124,14 @@ def _dedupe_mask(eid: pa.Array, valid: np.ndarray | None = None) -> np.ndarray |
     if len(dup_h) == 0:
         return None
     dup_h = np.unique(dup_h)
-    pos = np.minimum(np.searchsorted(dup_h, h), len(dup_h) - 1)
-    rows = np.flatnonzero(dup_h[pos] == h)
+    # rows whose hash repeats: a table on the low 20 bits first (one cheap gather per row), then an
+    # exact search only for the few rows that pass it
+    low = np.uint64((1 << 20) - 1)
+    seen_low = np.zeros(1 << 20, dtype=bool)
+    seen_low[dup_h & low] = True
+    cand = np.flatnonzero(seen_low[h & low])
+    pos = np.minimum(np.searchsorted(dup_h, h[cand]), len(dup_h) - 1)
+    rows = cand[dup_h[pos] == h[cand]]
     names = A.take(eid, rows).to_pylist()
     seen: set[str] = set()
     drop = []
@@ -233,26 +237,11 @@ class _Batch:
         self.keep = _dedupe_mask(self.eid_col, valid)
         self._num_cache: dict[str, np.ndarray] = {}
         self._prepare()
-        # The pattern rules need only what _prepare made: run them in a second thread. Most of both
-        # halves is NumPy/Arrow work on whole columns, which releases the GIL, so on two cores they
-        # overlap. Findings are joined in a fixed order, so the result does not depend on timing.
-        self.out_pat: list[Finding] = []
-        if PARALLEL:
-            with ThreadPoolExecutor(1) as pool:
-                patterns = pool.submit(self._patterns)
-                self._per_event()
-                self._per_case()
-                patterns.result()
-        else:
-            self._per_event()
-            self._per_case()
-            self._patterns()
-        self.out.extend(self.out_pat)
-        return self._escalate()
-
-    def _patterns(self) -> None:
+        self._per_event()
+        self._per_case()
         self._split()
         self._concentration()
+        return self._escalate()
 
     def _col(self, name: str) -> pa.Array:
         a = self._cols.get(name)
@@ -722,7 +711,7 @@ class _Batch:
                 if not fy[i]:
                     continue
                 a_i = int(self.ac[r])
-                self.out_pat.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
+                self.out.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
                                      self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
                                      self.step_names[int(self.sc[r])], self.actor_names[a_i] if a_i >= 0 else None,
                                      e, ts[i], off, value=float(amt[r]), limit=p.split_threshold,
@@ -808,7 +797,7 @@ class _Batch:
             flow = fs.flows[int(f_arr[j])]
             p = flow.params
             sh = float(share[j])
-            self.out_pat.append(make(
+            self.out.append(make(
                 "concentration", "red" if sh >= p.conc_red_share else "yellow", flow,
                 self.case_names[int(self.cs[r])], self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
                 self.step_names[int(self.sc[r])], self.actor_names[int(actor[ci[j]])], eids[k], int(self.t[r]), off,

@@ -35,7 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _keep_freed_memory() -> None:
+    """glibc only: reuse freed memory instead of handing it back to the kernel after each array.
+
+    The batch engine's NumPy temporaries are megabytes each. By default glibc maps and unmaps them
+    one by one, and the kernel zeroes the fresh pages every time (≈ 0.1–0.2 s of system time on a
+    million events). Other C libraries: nothing to do.
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: blocks up to 32 MiB come from the heap, not mmap
+    mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of free heap for reuse
+    mallopt(-2, 64 << 20)  # M_TOP_PAD: grow the heap in 64 MiB steps
+
+
 def main(argv: list[str] | None = None) -> int:
+    _keep_freed_memory()
     # one pass over a log, then exit: the cyclic garbage collector would only re-scan the findings
     # and name lists being built (≈ 50 ms on a million events), so it is paused for the run
     gc_was_on = gc.isenabled()
@@ -70,7 +89,9 @@ def _main(argv: list[str] | None = None) -> int:
                 raise FlowModelError(f"--now 不是合法的 ISO 8601 时间：{args.now}") from exc
         log = read_events(args.events, cal.offset_us)
         findings = check_log(flows, log, now=now, calendar=cal)
-        lines = [json.dumps(f.to_dict(), ensure_ascii=False) for f in findings]
+        # one encoder for all lines (json.dumps builds one per call); same text as json.dumps
+        encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+        lines = [encode(f.to_dict()) for f in findings]
         text = "\n".join(lines) + ("\n" if lines else "")
         if args.out == "-":
             sys.stdout.write(text)
