@@ -93,13 +93,17 @@ def test_a_write_during_a_computation_leaves_the_row_stale(fixture):  # noqa: F8
     assert from_store({maj.pk}) == live({maj.pk})
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_rolled_back_write_changes_nothing(fixture):  # noqa: F811
+    """The bump is part of the writer's transaction (here a savepoint): rolled
+    back with it, it leaves the stored figures as they were, and right."""
     units = both_units(fixture)
     before = from_store(units)
+    generations = list(UnitYearFigures.objects.order_by("pk").values_list("generation", flat=True))
     with pytest.raises(RuntimeError), transaction.atomic():
         risk(fixture["maj"], "GONE", post="SPK-SL", inherent="high")
         raise RuntimeError
+    assert list(UnitYearFigures.objects.order_by("pk").values_list("generation", flat=True)) == generations
     assert from_store(units) == before == live(units)
 
 
