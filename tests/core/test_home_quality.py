@@ -135,3 +135,13 @@ def test_the_card_costs_the_same_queries_for_two_units_or_twenty(client_for, use
     scope_for(user)  # worked out once per request anyway
     with django_assert_max_num_queries(7):
         quality_figures(user)
+
+
+@pytest.mark.django_db
+def test_a_scope_too_large_to_check_on_the_home_page_points_to_the_quality_screen(client_for, monkeypatch):
+    from lianfang.core import figures
+
+    monkeypatch.setattr(figures, "QUALITY_CARD_UNITS", 1)
+    html = client_for("xianjiwei").get(CARD).content.decode()
+    assert 'data-figure="quality_scope"' in html and "逐个单位查看" in html
+    assert 'data-figure="quality_findings"' not in html

@@ -45,6 +45,10 @@ def sees_risk_points(user) -> bool:
     return scope.superuser or bool(scope.full_units or scope.departments or scope.posts)
 
 
+# Above this many units in scope the card points to the quality screen instead.
+QUALITY_CARD_UNITS = 50
+
+
 def quality_figures(user) -> dict | None:
     """The 质量检查 card: problems in this year's risk points and measures within
     the user's scope, by kind (risks.quality). None for users who see no risk
@@ -59,6 +63,11 @@ def quality_figures(user) -> dict | None:
         return None
     year = timezone.localdate().year
     units = visible(user, Unit.objects.filter(is_active=True)).only("pk", "name")
+    count = units.count()
+    if count > QUALITY_CARD_UNITS:
+        # A county or a province: checking every unit on each home page view
+        # would cost seconds; the quality screen checks one unit at a time.
+        return {"year": year, "too_many": True, "units": count}
     result = quality.summary(units, year, user=user, duplicates=False)
     result["kinds"] = [row for row in result["by_check"] if row["count"]]
     return result
