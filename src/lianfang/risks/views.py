@@ -27,7 +27,7 @@ from lianfang.core.options import options
 from lianfang.core.paging import BoundedPaginator
 from lianfang.measures.models import Evidence, Kind, Line, Measure, Status
 from lianfang.measures.services import MeasureError, record_rule_issued
-from lianfang.orgs.models import Department, Person, PostAssignment, Unit
+from lianfang.orgs.models import Department, Person, Post, PostAssignment, Unit
 from lianfang.reviews import chains
 from lianfang.reviews.views import chain_steps, person_of
 
@@ -121,8 +121,11 @@ def index(request):
         risks = risks.filter(finding_level=filters["finding_level"])
     if filters["q"]:
         q = filters["q"]
+        # Posts and departments by name through small subqueries: joining them to
+        # every risk point would cost two joins per row scanned.
         risks = risks.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q)
-                             | Q(post__name__icontains=q) | Q(department__name__icontains=q) | Q(cause__icontains=q))
+                             | Q(post__in=Post.objects.filter(name__icontains=q))
+                             | Q(department__in=Department.objects.filter(name__icontains=q)) | Q(cause__icontains=q))
     page = BoundedPaginator(risks.order_by("unit_id", "-year", "code"), PAGE_SIZE).get_page(g.get("page"))
     ids = list(page.object_list.values_list("pk", flat=True))
     rows = {r.pk: r for r in RiskPoint.objects.filter(pk__in=ids).select_related(
