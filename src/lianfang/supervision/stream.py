@@ -463,8 +463,63 @@ class SupervisionStream:
                 self.stats["malformed"] += 1
                 self.issues.append(str(exc))
                 return []
+        # the hot path, in one function (a call per event is a measurable share of its cost)
         self._out = out = []
-        self._feed(event)
+        ev: Event = event  # type: ignore[assignment]
+        t = ev.ts
+        eid = ev.event_id
+        case = self.cases.get(ev.case_id)
+        if case is None:
+            if self.lateness is not None and t < self.wm - self.lateness:
+                self.stats["late_dropped"] += 1
+                return out
+            p = ev.power_code
+            case = self.cases[ev.case_id] = _Case(ev.case_id, p, None if p is None else self._flow_of.get(p))
+            evs = case.evs
+            last = None
+        else:
+            if eid in case.ids:
+                self.stats["duplicates"] += 1
+                return out
+            evs = case.evs
+            last = evs[-1]  # a held case has at least one event
+        if t > self.wm:
+            self.wm = t
+        case.ids.add(eid)
+        if last is None or t > last.ts or (t == last.ts and eid > last.event_id):
+            # in-order arrival (the common case): append and update the summary in O(1)
+            evs.append(ev)
+            if case.flow is not None:
+                was_closed = case.closed_ts is not None
+                buy0 = case.purchase
+                new: list[Finding] = []
+                self._apply(case, ev, new)
+                if new:
+                    for f in new:
+                        self._set(case, f)
+                if self.now is not None or case.cross is not None or case.volatile:
+                    self._refresh_volatile(case)
+                if case.purchase is not buy0:
+                    self._split.update(case, self._out)
+                a = ev.actor_id
+                if a is not None and a not in case.pairs:  # a new (case, official) pair
+                    case.pairs[a] = ev
+                    cp = case.conc_pairs
+                    if cp is not None and case.conc_lo <= case.last_day < case.conc_hi and \
+                            case.conc_gen == self._conc.gen:
+                        if a != case.applicant:  # same period as the case's last pair: one store
+                            cp[a] = ev
+                    else:
+                        self._conc.add_pair(case, ev)
+                if not was_closed and case.closed_ts is not None:
+                    heapq.heappush(self._closing, (t, case.cid))
+            elif len(evs) == 1:  # unknown power: one finding for the case, on its first event
+                self._refresh_volatile(case)
+                heapq.heappush(self._closing, (t, case.cid))
+        else:
+            self.stats["rebuilds"] += 1
+            insort(evs, ev, key=lambda e: (e.ts, e.event_id))
+            self._rebuild(case)
         if self.wm > self._evict_at:
             self._maybe_evict()
         return out
@@ -513,63 +568,6 @@ class SupervisionStream:
         if self.lateness is None or self.wm == NEG_INF:
             return NEG_INF
         return self.wm - self.lateness
-
-    def _feed(self, ev: Event) -> None:
-        t = ev.ts
-        eid = ev.event_id
-        case = self.cases.get(ev.case_id)
-        if case is None:
-            if self.lateness is not None and t < self.wm - self.lateness:
-                self.stats["late_dropped"] += 1
-                return
-            p = ev.power_code
-            case = self.cases[ev.case_id] = _Case(ev.case_id, p, None if p is None else self._flow_of.get(p))
-            evs = case.evs
-            last = None
-        else:
-            if eid in case.ids:
-                self.stats["duplicates"] += 1
-                return
-            evs = case.evs
-            last = evs[-1]  # a held case has at least one event
-        if t > self.wm:
-            self.wm = t
-        case.ids.add(eid)
-        if last is None or t > last.ts or (t == last.ts and eid > last.event_id):
-            # in-order arrival (the common case): append and update the summary in O(1)
-            evs.append(ev)
-            if case.flow is None:
-                if len(evs) == 1:
-                    self._refresh_volatile(case)
-                    heapq.heappush(self._closing, (t, case.cid))
-                return
-            was_closed = case.closed_ts is not None
-            buy0 = case.purchase
-            new: list[Finding] = []
-            self._apply(case, ev, new)
-            if new:
-                for f in new:
-                    self._set(case, f)
-            if self.now is not None or case.cross is not None or case.volatile:
-                self._refresh_volatile(case)
-            if case.purchase is not buy0:
-                self._split.update(case, self._out)
-            a = ev.actor_id
-            if a is not None and a not in case.pairs:  # a new (case, official) pair: first event of the actor
-                case.pairs[a] = ev
-                cp = case.conc_pairs
-                if cp is not None and case.conc_lo <= case.last_day < case.conc_hi and \
-                        case.conc_gen == self._conc.gen:
-                    if a != case.applicant:  # same period as the case's last pair: one store
-                        cp[a] = ev
-                else:
-                    self._conc.add_pair(case, ev)
-            if not was_closed and case.closed_ts is not None:
-                heapq.heappush(self._closing, (t, case.cid))
-        else:
-            self.stats["rebuilds"] += 1
-            insort(evs, ev, key=lambda e: (e.ts, e.event_id))
-            self._rebuild(case)
 
     def _rebuild(self, case: _Case) -> None:
         was_closed = case.closed_ts is not None
