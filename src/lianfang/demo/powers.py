@@ -11,7 +11,12 @@ Flowcharts are written in the flow-model format (docs/flow-model.md) and loaded
 with `lianfang.flows.serialize.import_flowcharts`. Post names are those of the
 demo organisation (lianfang.demo.orgs); step limits are working days and stay
 within each power's statutory and promised limits; clock-stop steps (补正、听证、
-专家评审、公示、整改期) carry no limit. Idempotent: everything is keyed by codes."""
+专家评审、公示、整改期) carry no limit. A few carry electronic-supervision settings
+that the demo case events (lianfang.demo.events) exercise: a shortest plausible
+time (min_hours) on 现场核查 of LC-XK-001 and 材料审查 of SC-XK-002, and the
+split-purchase parameters (a 50,000-yuan threshold: 大额资金使用 starts there) on
+the small-purchase flowcharts LC-NB-006 and SC-NB-004. Idempotent: everything is
+keyed by codes."""
 
 import datetime as dt
 
@@ -52,6 +57,16 @@ def P(code, name, category, department, posts, *, content, bases, conditions="",
 LAW_PARTY_GROUP = ("中国共产党党组工作条例", "第十七条",
                    "党组讨论和决定本单位下列重大问题：……重要人事任免、重大项目安排和大额度资金使用等。")
 LAW_INTERNAL_CONTROL = "行政事业单位内部控制规范（试行）"
+LAW_SPLIT_PURCHASE = ("政府采购法实施条例", "第二十八条",
+                      "在一个财政年度内，采购人将一个预算项目下的同一品目或者类别的货物、服务采用公开招标以外的方式多次"
+                      "采购，累计资金数额超过公开招标数额标准的，属于以化整为零方式规避公开招标……")
+SMALL_PURCHASE_CONTENT = ("单笔5万元以下的办公用品、耗材、劳保用品和小额装备采购的申请、审核、询价采购、验收入库和报账；"
+                          "单笔5万元（含）以上的按大额资金使用程序报局党组会议集体研究。")
+SMALL_PURCHASE_NOTE = "不得将同一批次采购拆分为多笔5万元以下的采购，规避集体研究和政府采购程序。"
+# The electronic supervision parameters of the small-purchase flowcharts: purchases of
+# 40,000–49,999 yuan (just under the 50,000 threshold of 大额资金使用) from one supplier
+# within 30 days are reported as 疑似拆分采购 (docs/supervision.md, split_purchase).
+SMALL_PURCHASE_PARAMS = {"split_threshold": 50000, "split_margin": 0.2, "split_window_days": 30}
 
 # ----------------------------------------------------------------------------- 县煤监局
 
@@ -225,6 +240,9 @@ MAJ_2026 = [
       content="执法执勤用车的派车审批、使用登记、维修保养和加油管理。",
       bases=[("党政机关公务用车管理办法", "第二十条", ""), ("党政机关厉行节约反对浪费条例", "第二十五条", "")],
       public=PF.INTERNAL, external=False),
+    P("NB-007", "办公用品和小额物资采购", "NBGL", "BGS", ["BGS-HQ", "BGS-ZR", "CWK-KJ"],
+      content=SMALL_PURCHASE_CONTENT, bases=[LAW_SPLIT_PURCHASE], public=PF.INTERNAL, external=False,
+      note=SMALL_PURCHASE_NOTE),
     # 财务科
     P("NB-004", "财务报销审批", "NBGL", "CWK", ["CWK-KJ", "CWK-KZ", "L-FJZ2"],
       content="审核差旅费、会议费、培训费等日常经费报销的真实性、合规性，按权限审批后支付。",
@@ -433,6 +451,9 @@ SJJ_2026 = [
       content="凭公函安排公务接待，按标准控制接待范围和费用，逐次填写接待清单。",
       bases=[("党政机关国内公务接待管理规定", "第六条", ""), ("党政机关厉行节约反对浪费条例", "第二十九条", "")],
       public=PF.INTERNAL, external=False),
+    P("NB-005", "办公用品和小额物资采购", "NBGL", "BGS", ["BGS-ZH", "BGS-ZR", "CWG-KJ"],
+      content=SMALL_PURCHASE_CONTENT, bases=[LAW_SPLIT_PURCHASE], public=PF.INTERNAL, external=False,
+      note=SMALL_PURCHASE_NOTE),
     P("RS-001", "干部选拔任用", "RSRM", "BGS", ["L-JZ", "L-JJZ", "BGS-ZR"],
       content="本局股级干部的动议、民主推荐、考察、讨论决定、任前公示和任职。",
       bases=[("党政领导干部选拔任用工作条例", "第二条", ""), ("党政领导干部选拔任用工作条例", "第三十三条", "")],
@@ -460,10 +481,13 @@ SJJ_2026 = [
 # ----------------------------------------------------------------------------- flowcharts
 
 
-def S(code, name, post, days=None, *flags, hours=None, decides=""):
-    """One step; flags: start / end (used by F), stop (clock_stop), sup, disc, dec."""
+def S(code, name, post, days=None, *flags, hours=None, decides="", min_hours=None):
+    """One step; flags: start / end (used by F), stop (clock_stop), sup, disc, dec.
+    min_hours: the shortest plausible handling time (faster is checked as 办理过快)."""
     step = {"code": code, "name": name, "post": post, "limit_hours": hours,
             "limit_workdays": None if "stop" in flags else days}
+    if min_hours is not None:
+        step["min_hours"] = min_hours
     if decides:
         step["decides"] = decides
     for flag, key in (("stop", "clock_stop"), ("sup", "supervision_point"), ("disc", "discretion_point"),
@@ -475,7 +499,7 @@ def S(code, name, post, days=None, *flags, hours=None, decides=""):
 
 
 def F(code, name, powers, steps, transitions, *, labels=None, incompatible=(), discretion=(), case_days=None,
-      note=""):
+      note="", params=None):
     start = [s["code"] for s in steps if "start" in s["_flags"]]
     end = [s["code"] for s in steps if "end" in s["_flags"]]
     for s in steps:
@@ -492,23 +516,29 @@ def F(code, name, powers, steps, transitions, *, labels=None, incompatible=(), d
     }
     if note:
         chart["note"] = note
+    if params:
+        chart["params"] = dict(params)
     return chart
 
 
 def licence(code, name, powers, *, accept, review, approve, decide, review_days, approve_days=2, decide_days=2,
-            site=None, site_days=5, expert=False, publicity=False, case_days=None, note=""):
-    """受理 → 材料审查 → (现场核查) → (专家评审) → 审核 → 决定 → 送达, with 补正 and 不予许可."""
+            site=None, site_days=5, expert=False, publicity=False, case_days=None, note="", review_min_hours=None,
+            site_min_hours=None):
+    """受理 → 材料审查 → (现场核查) → (专家评审) → 审核 → 决定 → 送达, with 补正 and 不予许可;
+    review_min_hours / site_min_hours: shortest plausible time of 材料审查 / 现场核查."""
     steps = [
         S("S1", "受理", accept, 1, "start", decides="材料是否齐全、符合法定形式；是否属于本机关职权范围"),
         S("S2", "一次性告知补正", accept, None, "stop"),
         S("S3", "不予受理告知", accept, 1, "end"),
-        S("S4", "材料审查", review, review_days, "sup", decides="申请材料是否符合法定条件"),
+        S("S4", "材料审查", review, review_days, "sup", decides="申请材料是否符合法定条件",
+          min_hours=review_min_hours),
     ]
     flow = [("S1", "S2", "材料不齐全"), ("S2", "S1", "补正后重新提交"), ("S1", "S3", "不属于受理范围"),
             ("S1", "S4", "受理"), ("S4", "S2", "需补正")]
     last = "S4"
     if site:
-        steps.append(S("S5", "现场核查", site, site_days, "sup", decides="现场条件与申请材料是否一致"))
+        steps.append(S("S5", "现场核查", site, site_days, "sup", decides="现场条件与申请材料是否一致",
+                       min_hours=site_min_hours))
         flow.append((last, "S5"))
         last = "S5"
     if expert:
@@ -623,7 +653,7 @@ def collective(code, name, powers, *, propose, legal, discipline, chair, record,
     return F(code, name, powers, steps, flow, incompatible=[("S1", "S4")], note=note)
 
 
-def approval(code, name, powers, chain, *, incompatible=(), case_days=None, note="", back=True):
+def approval(code, name, powers, chain, *, incompatible=(), case_days=None, note="", back=True, params=None):
     """A linear chain of approvals with 退回 from each reviewer to the applicant and a 不予同意 end.
     chain: [(name, post, days, flags...)]; the first is the start, the last the end."""
     steps, flow = [], []
@@ -638,7 +668,8 @@ def approval(code, name, powers, chain, *, incompatible=(), case_days=None, note
             flow.append((f"S{index - 1}", f"S{index}"))
             if back and "dec" in flags:
                 flow.append((f"S{index}", "S1", "退回修改"))
-    return F(code, name, powers, steps, flow, incompatible=incompatible, case_days=case_days, note=note)
+    return F(code, name, powers, steps, flow, incompatible=incompatible, case_days=case_days, note=note,
+             params=params)
 
 
 def _maj_flowcharts():
@@ -647,7 +678,8 @@ def _maj_flowcharts():
                          review="安全监察科科长", legal="法规科科长", notify="行政处罚岗", hearing="法规科科长")
     return [
         licence("LC-XK-001", "煤矿安全生产许可证核发初审流程", ["XK-001"], accept="许可受理岗", review="许可审查岗",
-                site="现场监察岗（二）", approve="行政审批科科长", decide=fz1, review_days=5, case_days=30),
+                site="现场监察岗（二）", approve="行政审批科科长", decide=fz1, review_days=5, case_days=30,
+                site_min_hours=4, note="现场核查须下井核实，最短合理用时4小时。"),
         licence("LC-XK-002", "煤矿建设项目安全设施设计审查流程", ["XK-002"], accept="许可受理岗", review="许可审查岗",
                 approve="行政审批科科长", decide=fz1, review_days=5, expert=True, case_days=20,
                 note="专家评审期间不计入审查时限。"),
@@ -768,6 +800,12 @@ def _maj_flowcharts():
             ("个人总结", "干部人事岗", 5), ("民主测评", "人事科科长", 2, "sup"), ("考核委员会审议", "局长", 2, "dec"),
             ("结果公示", "干部人事岗", None, "stop"), ("结果反馈和归档", "干部人事岗", 2),
         ], back=False),
+        approval("LC-NB-006", "办公用品和小额物资采购审批流程", ["NB-007"], [
+            ("采购申请", "后勤采购岗", 1), ("办公室审核", "办公室主任", 1, "dec"), ("财务审核", "会计岗", 1, "sup"),
+            ("分管领导审批", fz2, 1, "dec", "sup"), ("询价采购和验收入库", "后勤采购岗", 5), ("报账付款", "出纳岗", 2),
+        ], incompatible=[("S3", "S6")], params=SMALL_PURCHASE_PARAMS,
+            note="单笔5万元以下；5万元（含）以上的按大额资金使用审批流程办理。同一供应商30日内多笔接近5万元的采购，"
+                 "电子监察提示疑似拆分采购。"),
     ]
 
 
@@ -782,7 +820,8 @@ def _sjj_flowcharts():
                 site="食品抽检岗", approve="审批股股长", decide=fz1, review_days=2, site_days=2, approve_days=1,
                 decide_days=1, case_days=10, note="现场核查由食品安全监管股派员，实行审管联动。"),
         licence("SC-XK-002", "药品零售企业许可流程", ["XK-002"], accept="食品经营许可岗", review="食品经营许可岗",
-                site="食品抽检岗", approve="审批股股长", decide=fz1, review_days=3, site_days=5, case_days=20),
+                site="食品抽检岗", approve="审批股股长", decide=fz1, review_days=3, site_days=5, case_days=20,
+                review_min_hours=2, note="材料审查须逐项核对药学技术人员资格和质量管理制度，最短合理用时2小时。"),
         F("SC-DJ-001", "市场主体登记流程", ["XK-003", "XK-004"], [
             S("S1", "受理", "登记注册受理岗", None, "start", hours=2, decides="材料是否齐全、符合法定形式"),
             S("S2", "一次性告知补正", "登记注册受理岗", None, "stop"),
@@ -885,6 +924,12 @@ def _sjj_flowcharts():
             ("采购需求申报", "综合文秘岗", 2), ("预算审核", "会计出纳岗", 2, "sup"), ("采购审批", "局长", 2, "dec"),
             ("组织采购", "综合文秘岗", 15), ("履约验收", "办公室主任", 3, "sup"), ("付款", "会计出纳岗", 3),
         ], incompatible=[("S4", "S5")]),
+        approval("SC-NB-004", "办公用品和小额物资采购审批流程", ["NB-005"], [
+            ("采购申请", "综合文秘岗", 1), ("办公室审核", "办公室主任", 1, "dec"), ("财务审核", "财务股股长", 1, "sup"),
+            ("局长审批", "局长", 1, "dec", "sup"), ("询价采购和验收入库", "综合文秘岗", 5), ("报账付款", "会计出纳岗", 2),
+        ], incompatible=[("S3", "S6")], params=SMALL_PURCHASE_PARAMS,
+            note="单笔5万元以下；5万元（含）以上的按大额资金使用审批流程办理。同一供应商30日内多笔接近5万元的采购，"
+                 "电子监察提示疑似拆分采购。"),
     ]
 
 
