@@ -15,8 +15,27 @@ engine runs once with `now` at the end of the period, so findings and alerts
 are real. Idempotent: a fixed random seed and stable event ids
 (DEMO-MAJ-000123); a reload stores nothing new and raises no new alerts.
 
-The demo flowcharts give no minimum step times (min_hours), so the engine's
-"办理过快" rule has nothing to check here."""
+After these ordinary cases, from a random stream of their own (so the ordinary
+cases and their event ids do not move), come the cases that exercise the
+engine's minimum-time and cross-case rules, with a few planted deviations:
+
+* small purchases (办公用品和小额物资采购, LC-NB-006 and SC-NB-004, whose
+  flowcharts set a 50,000-yuan split_threshold): 30 per bureau with `supplier_id`
+  and `amount` on the request, all well under the "just under" band, then 3
+  purchases from one supplier at 46,000–49,750 yuan within a few working days →
+  3 red 疑似拆分采购 (split_purchase) findings per bureau;
+* for each step with a shortest plausible time (现场核查 of LC-XK-001, 4 hours;
+  材料审查 of SC-XK-002, 2 hours), 2 cases where it is done within minutes →
+  办理过快 (too_fast), the second one red (same person again within 90 days);
+  ordinary cases never take less than the minimum;
+* 县市场监管局: 6 市场主体登记 cases (SC-DJ-001) of one applicant in 2026 Q3, 5
+  of them 审核 by the 分管副局长 instead of the 审批股股长 → 5 yellow 经办集中
+  (concentration) findings.
+
+Cases of the other flowcharts carry `applicant` (the name, shown on the case
+timeline) and `applicant_id` (the registration number the concentration rule
+reads); with one post holder per post, random applicants give no concentration
+finding (the official's overall share is as high as the applicant's)."""
 
 import datetime as dt
 import math
@@ -46,6 +65,29 @@ APPLICANTS = [
     "青山县鑫旺超市", "青山县百味餐饮店", "青山县康宁大药房", "青山县城关农贸市场", "青山县润丰粮油店",
     "青山县好客来酒店", "青山县新华电梯安装有限公司", "青山县顺通锅炉厂", "青山县惠民商贸有限公司",
 ]
+# Planted for the concentration rule: not among the applicants drawn at random, so its
+# cases in the quarter are exactly the planted ones.
+CONCENTRATED_APPLICANT = "青山县聚源商贸有限公司"
+# applicant_id is what the engine's concentration rule reads (a registration number);
+# applicant (the name) is shown on the case timeline.
+APPLICANT_IDS = {name: f"QSQY-{n:04d}" for n, name in enumerate([*APPLICANTS, CONCENTRATED_APPLICANT], 1)}
+
+SUPPLIERS = {
+    MAJ: ["青山县文汇办公用品商行", "青山县博雅文具店", "江州市恒通办公设备有限公司", "青山县鑫达电脑经营部",
+          "青山县兴隆劳保用品店", "青山县安泰矿用器材经销部"],
+    SJJ: ["青山县文汇办公用品商行", "青山县晨光文具店", "江州市瑞丰办公设备有限公司", "青山县鑫达电脑经营部",
+          "青山县兴隆劳保用品店", "江州市检安仪器有限公司"],
+}
+
+# Planted deviations of the cross-case and minimum-time rules, generated after the
+# ordinary cases from a random stream of their own (so the ordinary cases and their
+# event ids stay as they were):
+FAST_CASES = 2  # per flowchart with a min_hours step: that step done within minutes
+PURCHASES = 30  # ordinary purchases per small-purchase flowchart, all well under the threshold
+SPLIT_CLUSTER = 3  # then purchases just under the threshold from one supplier within days
+# unit: (flowchart, step, post of the official, applicant, cases in the quarter, of which by the official)
+CONCENTRATION = {SJJ: ("SC-DJ-001", "S3", "副局长（分管审批、食品）", CONCENTRATED_APPLICANT, 6, 5)}
+QUARTER = (dt.date(2026, 7, 1), dt.date(2026, 9, 25))
 
 
 def _day(date: dt.date) -> int:
@@ -83,6 +125,9 @@ class _Chart:
             self.discretion.setdefault(d["step"], []).append(d)
         self.case_limit = model.get("case_limit_workdays")
         self.hourly = any(s.get("limit_hours") for s in model["steps"])
+        self.params = model.get("params") or {}
+        self.threshold = self.params.get("split_threshold")  # a small-purchase flowchart
+        self.min_steps = [c for c in self.order if self.steps[c].get("min_hours")]
 
     def _reach(self, code: str) -> set[str]:
         seen: set[str] = set()
@@ -154,7 +199,8 @@ class _Generator:
         plan = []
         for i, code in enumerate(path):
             step = chart.steps[code]
-            entry = {"step": code, "k": 0, "minutes": None, "morning": False, "flag": None}
+            entry = {"step": code, "k": 0, "minutes": None, "morning": False, "flag": None,
+                     "min": (step.get("min_hours") or 0) * 60}
             if i:
                 if step.get("clock_stop"):
                     entry["k"] = self.rng.randint(2, 7)
@@ -185,8 +231,12 @@ class _Generator:
                 moment = _at(target, rng.uniform(9 * 60, 16 * 60))
             elif entry["minutes"] is not None:
                 moment = moment + dt.timedelta(minutes=round(entry["minutes"]))
-            elif entry["k"] == 0 and minutes_now < DAY_END - 30 and not entry["morning"] and cal.is_working(day):
-                moment = moment + dt.timedelta(minutes=round(rng.uniform(20, min(180, DAY_END - minutes_now))))
+            elif (entry["k"] == 0 and minutes_now < DAY_END - 30 - entry["min"] and not entry["morning"]
+                  and cal.is_working(day)):
+                # same day, never faster than the step's shortest plausible time
+                low = max(20, entry["min"] + 15)
+                high = min(max(180, low + 120), DAY_END - minutes_now)
+                moment = moment + dt.timedelta(minutes=round(rng.uniform(low, high)))
             else:
                 target = cal.deadline_day(day, max(1, entry["k"]))
                 low, high = (DAY_START + 5, DAY_START + 110) if entry["morning"] or morning else (DAY_START, DAY_END)
@@ -274,16 +324,32 @@ class _Generator:
         hi = high if high is not None else lo * 5
         return float(max(lo, min(hi, round(rng.uniform(lo, hi), -3))))
 
-    def case(self, chart: _Chart, seq: int, first_day: int, *, deviate: bool, late: float | None = None):
+    def purchase(self, chart: _Chart) -> float:
+        """An ordinary small purchase: 600 yuan to 90 % of the lower edge of the "just under" band."""
+        ceiling = chart.threshold * (1 - chart.params.get("split_margin", 0.2)) * 0.9
+        return float(round(math.exp(self.rng.uniform(math.log(600), math.log(ceiling))), -1))
+
+    def case(self, chart: _Chart, seq: int, first_day: int, *, deviate: bool, late: float | None = None,
+             plant: dict | None = None):
+        """One case. `plant` (planted deviations of the pattern rules): `kind`; `fast`, a step
+        done within minutes; `actors`, step code -> person; `applicant`; `supplier`, `amount`."""
         rng = self.rng
+        plant = plant or {}
         case_id = f"{self.tag}-{chart.code}-{seq:03d}"
         power = rng.choice(chart.powers)
         kind = None
+        fast = plant.get("fast")
         for attempt in range(4):
             path = chart.walk(rng)
+            for _ in range(500):  # a path through the step (most walks take the ordinary path)
+                if not fast or fast in path[1:]:
+                    break
+                path = chart.walk(rng)
             plan = self.plan(chart, path, shrink=0.5 ** attempt)
             if deviate:
                 kind = self.deviate(chart, path, plan)
+            if fast in path[1:]:
+                plan[path.index(fast, 1)]["minutes"] = rng.uniform(6, 35)
             timed = self.materialise(chart, plan, first_day)
             if kind == "overrun" or not chart.case_limit or self.case_days(chart, timed) <= 0.8 * chart.case_limit:
                 break
@@ -294,9 +360,18 @@ class _Generator:
             while keep > 1 and timed[keep - 1][0]["step"] in chart.end:
                 keep -= 1
             timed = timed[:keep]
+        kind = plant.get("kind") or kind
         if kind:
             self.kinds[case_id] = kind
-        applicant = rng.choice(APPLICANTS)
+        if chart.threshold:
+            # the purchase (the engine's split_purchase rule): supplier and amount of the request
+            attributes = {"supplier_id": plant.get("supplier") or rng.choice(SUPPLIERS[self.unit.code]),
+                          "amount": plant.get("amount") or self.purchase(chart)}
+            every = {}
+        else:
+            applicant = plant.get("applicant") or rng.choice(APPLICANTS)
+            every = attributes = {"applicant": applicant, "applicant_id": APPLICANT_IDS[applicant]}
+        actors = plant.get("actors") or {}
         keep: dict[str, str] = {}
         done: dict[str, str] = {}
         sod = plan[0].get("sod")
@@ -307,7 +382,9 @@ class _Generator:
             step = chart.steps[code]
             partners = {b if a == code else a for a, b in chart.pairs if code in (a, b)}
             avoid = {done[p] for p in partners if p in done}
-            if sod and index == sod[1] and path[sod[0]] in done:
+            if code in actors:
+                person = actors[code]
+            elif sod and index == sod[1] and path[sod[0]] in done:
                 person = done[path[sod[0]]]
             else:
                 person = self.actor(step.get("post"), avoid, keep)
@@ -315,7 +392,7 @@ class _Generator:
             record = {
                 "event_id": f"DEMO-{self.tag}-{len(self.events) + 1:06d}", "case_id": case_id, "power_code": power,
                 "step_code": code, "actor_id": person, "timestamp": moment.isoformat(timespec="seconds"),
-                "applicant": applicant,
+                **(attributes if index == 0 else every),
             }
             rules = chart.discretion.get(code)
             if rules:
@@ -327,6 +404,8 @@ class _Generator:
         rng = self.rng
         seq = 0
         for chart in self.charts:
+            if chart.threshold:
+                continue  # generated with the planted cases below
             count = 40 if chart.hourly else 22 if chart.code.startswith(("LC-XK", "SC-XK", "LC-QR", "SC-QR")) else 12
             for _ in range(count):
                 seq += 1
@@ -342,6 +421,44 @@ class _Generator:
                         back -= self.cal.is_working(first_day)
                 deviate = late is None and rng.random() < DEVIATION_SHARE
                 self.case(chart, seq, first_day, deviate=deviate, late=late)
+        self.seq = seq
+        self.planted()
+
+    def planted(self) -> None:
+        """Small purchases (with one split cluster), too-fast steps and one concentrated
+        applicant, from a random stream of their own."""
+        self.rng = rng = random.Random(f"{SEED}-{self.unit.code}-planted")
+        quarter = [d for d in self.workdays if _day(QUARTER[0]) <= d <= _day(QUARTER[1])]
+
+        def case(chart, first_day, **kwargs):
+            self.seq += 1
+            self.case(chart, self.seq, first_day, **kwargs)
+
+        for chart in self.charts:
+            if not chart.threshold:
+                continue
+            for _ in range(PURCHASES):
+                case(chart, rng.choice(self.workdays), deviate=rng.random() < DEVIATION_SHARE)
+            # one supplier, purchases just under the threshold on working days close together
+            supplier = rng.choice(SUPPLIERS[self.unit.code])
+            day = rng.choice(quarter)
+            for _ in range(SPLIT_CLUSTER):
+                amount = float(round(chart.threshold * rng.uniform(0.92, 0.995), -1))
+                case(chart, day, deviate=False, plant={"kind": "split_purchase", "supplier": supplier, "amount": amount})
+                day = self.cal.deadline_day(day, rng.randint(1, 2))
+        for chart in self.charts:
+            for code in chart.min_steps:
+                for _ in range(FAST_CASES):
+                    case(chart, rng.choice(quarter), deviate=False, plant={"kind": "too_fast", "fast": code})
+        planted = CONCENTRATION.get(self.unit.code)
+        chart = next((c for c in self.charts if planted and c.code == planted[0]), None)
+        if chart is not None:
+            _, step, post, applicant, count, by_official = planted
+            official = (self.holders.get(post) or [None])[0]
+            for n in range(count if official else 0):
+                actors = {step: official} if n < by_official else {}
+                case(chart, rng.choice(quarter), deviate=False,
+                     plant={"kind": "concentration" if actors else None, "actors": actors, "applicant": applicant})
 
 
 def generate(unit: Unit, flows: list[dict] | None = None) -> tuple[list[dict], dict[str, str]]:
