@@ -1,6 +1,6 @@
 """The demo case events: realistic cases over the demo flowcharts, a modest
-share of deviations the engine finds, yellow and red alerts, and a reload that
-adds nothing."""
+share of deviations the engine finds (the pattern and minimum-time rules too),
+yellow and red alerts, and a reload that adds nothing."""
 
 from collections import Counter
 
@@ -41,6 +41,7 @@ def test_demo_events_give_findings_alerts_and_a_clean_majority(loaded):
     assert {"discretion_out_of_range", "off_hours"} <= all_rules
     _realistic()
     _deterministic()
+    _pattern_rules()
 
 
 def _realistic():
@@ -61,6 +62,32 @@ def _realistic():
     # some cases loop back (退回补正 and the like): a step visited twice
     visits = Counter((e.case_id, e.step_code) for e in events)
     assert any(n > 1 for n in visits.values())
+
+
+PATTERN_RULES = ("too_fast", "split_purchase", "concentration")
+
+
+def _pattern_rules():
+    """A few planted cases trip 办理过快, 疑似拆分采购 and 经办集中; no ordinary case does."""
+    total = Counter()
+    for code in (demo_events.MAJ, demo_events.SJJ):
+        unit = Unit.objects.get(code=code)
+        _, kinds = demo_events.generate(unit)
+        findings = Finding.objects.filter(unit=unit, retracted=False, rule__in=PATTERN_RULES)
+        for rule in PATTERN_RULES:
+            planted = {case for case, kind in kinds.items() if kind == rule}
+            found = set(findings.filter(rule=rule).values_list("case_id", flat=True))
+            assert found == planted, (code, rule, found ^ planted)
+            total[rule] += findings.filter(rule=rule).count()
+    assert all(total[rule] >= 1 for rule in PATTERN_RULES), total
+    assert sum(total.values()) <= 20, total  # a modest number
+    for split in Finding.objects.filter(rule="split_purchase"):
+        assert 40000 <= split.details["value"] < 50000 == split.details["limit"], split.details
+        assert split.details["details"]["count"] >= 3 and split.severity == "red"
+    for too_fast in Finding.objects.filter(rule="too_fast"):
+        assert too_fast.details["value"] < 1 < too_fast.details["limit"], too_fast.details  # minutes, not hours
+    applicant = demo_events.APPLICANT_IDS[demo_events.CONCENTRATED_APPLICANT]
+    assert {f.details["related"] for f in Finding.objects.filter(rule="concentration")} == {applicant}
 
 
 def test_reloading_the_demo_events_adds_nothing(loaded):
