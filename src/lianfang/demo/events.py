@@ -419,6 +419,7 @@ class _Generator:
                     while back:
                         first_day -= 1
                         back -= self.cal.is_working(first_day)
+                    first_day = max(first_day, self.workdays[0])  # not before the demo period
                 deviate = late is None and rng.random() < DEVIATION_SHARE
                 self.case(chart, seq, first_day, deviate=deviate, late=late)
         self.seq = seq
