@@ -119,6 +119,13 @@ class _Chart:
             self.succ[a].append((b, labels.get((a, b), "")))
         self.edges = {(a, b) for a, b in model["transitions"]}
         self.reach = {c: self._reach(c) for c in self.order}
+        index = {c: i for i, c in enumerate(self.order)}
+        # A transition goes round a loop when it leads back (to an earlier step, or to itself)
+        # or into a clock-stop step that returns straight here (补正 → 重新提交); a step that can
+        # only come back later (受理 → 材料审查, which may send the case to 补正) is the way on.
+        self.loops = {(a, b) for a, b in self.edges if a == b or (
+            a in self.reach[b] and (index[b] < index[a] or (self.steps[b].get("clock_stop")
+                                                           and a in {x for x, _ in self.succ[b]})))}
         self.pairs = [tuple(p) for p in model.get("incompatible_steps") or []]
         self.discretion: dict[str, list[dict]] = {}
         for d in model.get("discretion") or []:
@@ -156,7 +163,7 @@ class _Chart:
             options = self.succ[here]
             if not options:
                 break
-            loops = [(b, lab) for b, lab in options if here in self.reach[b] or b == here]
+            loops = [(b, lab) for b, lab in options if (here, b) in self.loops]
             forward = [(b, lab) for b, lab in options if (b, lab) not in loops]
             if loops and (not forward or (not looped and rng.random() < 0.07)):
                 if forward:
