@@ -269,13 +269,19 @@ def detail(request, pk):
 # ---------------------------------------------------------------- create / edit
 
 
+def _recorder(user, scope):
+    """The user's person when they may record risk points in their own unit
+    (as the unit's editor, or for their posts or departments), else None."""
+    person = person_of(user)
+    if person is not None and (person.unit_id in scope.edit_units or scope.posts or scope.departments):
+        return person
+    return None
+
+
 def may_create(user) -> bool:
     """Whether `creatable_units(user)` is non-empty, without listing them."""
     scope = scope_for(user)
-    if scope.superuser:
-        return True
-    return bool(scope.posts or scope.departments or scope.member_units & scope.edit_units) and (
-        person_of(user) is not None)
+    return scope.superuser or _recorder(user, scope) is not None
 
 
 def creatable_units(user) -> list[Unit]:
@@ -283,12 +289,8 @@ def creatable_units(user) -> list[Unit]:
     scope = scope_for(user)
     if scope.superuser:
         return list(Unit.objects.filter(is_active=True).order_by("path"))
-    person = person_of(user)
-    if person is None:
-        return []
-    if person.unit_id in scope.edit_units or scope.posts or scope.departments:
-        return [person.unit]
-    return []
+    person = _recorder(user, scope)
+    return [person.unit] if person is not None else []
 
 
 def _save(request, form, formset, risk: RiskPoint, model: RatingModel, creating: bool) -> RiskPoint:
@@ -514,12 +516,11 @@ def measures(request):
 def measure_totals(user, years, today) -> dict:
     """The figures above the measures list (every year the user sees), from the
     dashboard's stored per-unit figures rather than a scan of every measure."""
-    from lianfang.reports.dashboard import scope_figures
+    from lianfang.reports.dashboard import scope_figures_by_year
     from lianfang.reports.figures import overdue
 
     totals = {"total": 0, "done": 0, "overdue": 0, "rules": 0}
-    for year in years:
-        f = scope_figures(user, year)
+    for f in scope_figures_by_year(user, years).values():
         m = f["m"]
         totals["total"] += m.get("total", 0)
         totals["done"] += m.get("done", 0)
