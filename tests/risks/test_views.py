@@ -107,6 +107,28 @@ def test_the_list_and_the_measures_overview_take_a_constant_number_of_queries(cl
     assert few_list <= 18 and few_measures <= 30
 
 
+@pytest.mark.django_db
+def test_the_measures_overview_adds_only_a_read_or_two_per_year(client_for, demo_org):
+    client = client_for("lianban")
+
+    def count(url):
+        client.get(url)  # the first read after a write refreshes the stored figures
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response
+
+    make_risk("SPK-SL", measures=2)
+    one_year, _ = count(reverse("risks:measures"))
+    for year in (2023, 2024, 2025):
+        RiskPoint.objects.filter(pk=make_risk("AJK-JC1", measures=2).pk).update(year=year)
+    four_years, response = count(reverse("risks:measures"))
+    # One MAX per year (the year selector) and one read of the stored figures per year;
+    # the unit tree and the scope check are not repeated per year.
+    assert four_years - one_year <= 2 * 3, (one_year, four_years)
+    assert response.context["counts"]["total"] == 8
+
+
 # ---------------------------------------------------------------- detail
 
 

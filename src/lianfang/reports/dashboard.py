@@ -79,22 +79,33 @@ def _sees_beyond_whole_units(scope) -> bool:
 
 def scope_figures(user, year: int, subtree: set[int] | None = None) -> dict:
     """One partial (reports.figures) for everything of the year the user may
-    see, optionally within a set of units: stored rows for the units the user
-    sees whole, live counts for the rest."""
+    see, optionally within a set of units."""
+    return scope_figures_by_year(user, [year], subtree)[year]
+
+
+def scope_figures_by_year(user, years, subtree: set[int] | None = None) -> dict[int, dict]:
+    """`scope_figures` for several years: stored rows for the units the user
+    sees whole, live counts for the rest. The unit tree and the scope check
+    are done once, whatever the number of years."""
     scope = scope_for(user)
     if scope.superuser:
         whole = subtree
     else:
         whole = set(scope.full_units) if subtree is None else set(scope.full_units) & subtree
-    parts = [figures.stored(year, whole)]
-    if not scope.superuser and _sees_beyond_whole_units(scope):
-        risks = visible(user, RiskPoint.objects.filter(year=year)).exclude(unit_id__in=scope.full_units)
-        measures = visible(user, Measure.objects.filter(risk__year=year)).exclude(
-            risk__unit_id__in=scope.full_units)
-        if subtree is not None:
-            risks, measures = risks.filter(unit_id__in=subtree), measures.filter(risk__unit_id__in=subtree)
-        parts += figures.compute(risks, measures).values()
-    return figures.add(parts)
+    tree = figures.Tree() if whole is None or whole else None
+    live = not scope.superuser and _sees_beyond_whole_units(scope)
+    result = {}
+    for year in years:
+        parts = [figures.stored(year, whole, tree)]
+        if live:
+            risks = visible(user, RiskPoint.objects.filter(year=year)).exclude(unit_id__in=scope.full_units)
+            measures = visible(user, Measure.objects.filter(risk__year=year)).exclude(
+                risk__unit_id__in=scope.full_units)
+            if subtree is not None:
+                risks, measures = risks.filter(unit_id__in=subtree), measures.filter(risk__unit_id__in=subtree)
+            parts += figures.compute(risks, measures).values()
+        result[year] = figures.add(parts)
+    return result
 
 
 def dashboard(user, year: int, unit: Unit | None = None, today: dt.date | None = None) -> dict:
