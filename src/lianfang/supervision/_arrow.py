@@ -144,3 +144,109 @@ def take_valid(arr: pa.Array, keep: np.ndarray) -> pa.Array:
     both = pa.concat_arrays([arr, nulls])
     idx[~keep] = len(arr)
     return take(both, idx)
+
+
+def take_list(col: Any, rows: np.ndarray) -> list[Any]:
+    """Python values of `col` (Array or ChunkedArray) at `rows`, in that order.
+
+    A chunked column is gathered chunk by chunk: `take` on a ChunkedArray concatenates the whole
+    column first, which costs more than the few rows callers want.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if isinstance(col, pa.Array):
+        return take(col, rows).to_pylist()
+    chunks = [c for c in col.chunks if len(c)]
+    if len(chunks) == 1:
+        return take(chunks[0], rows).to_pylist()
+    if not chunks or len(rows) == 0:
+        return [] if len(rows) == 0 else take(col.combine_chunks(), rows).to_pylist()
+    bounds = np.cumsum([0] + [len(c) for c in chunks])
+    which = np.searchsorted(bounds, rows, side="right") - 1
+    out: list[Any] = [None] * len(rows)
+    for ci in np.unique(which).tolist():
+        pos = np.flatnonzero(which == ci)
+        vals = take(chunks[ci], rows[pos] - bounds[ci]).to_pylist()
+        for p, v in zip(pos.tolist(), vals, strict=True):
+            out[p] = v
+    return out
+
+
+def fixed_key(col: Any, rows_ok: np.ndarray | None = None, max_bits: int = 62) -> np.ndarray | None:
+    """An exact integer per string for a text column whose values (at the `rows_ok` rows) all have
+    the same byte length: the bytes that vary between rows, packed in mixed radix.
+
+    Equal strings get equal keys and different strings different keys (same-length strings order
+    like their bytes). Rows outside `rows_ok` get arbitrary values. None when the column does not
+    qualify (nulls among the rows, several lengths, a key wider than `max_bits`).
+    """
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    n = sum(len(c) for c in chunks)
+    width = None
+    mats: list[tuple[int, np.ndarray]] = []
+    pos = 0
+    for ch in chunks:
+        k = len(ch)
+        if k == 0:
+            continue
+        typ = ch.type
+        if pa.types.is_string(typ) or pa.types.is_binary(typ):
+            odt: Any = np.int32
+        elif pa.types.is_large_string(typ) or pa.types.is_large_binary(typ):
+            odt = np.int64
+        else:
+            return None
+        ok = rows_ok[pos:pos + k] if rows_ok is not None else None
+        if ch.null_count:
+            nn = valid(ch)
+            if ok is None or (ok & ~nn).any():
+                return None
+        bufs = ch.buffers()
+        offs = np.frombuffer(bufs[1], dtype=odt, count=k + 1, offset=ch.offset * np.dtype(odt).itemsize)
+        lens = np.diff(offs)
+        if ok is None:
+            first = 0
+        else:
+            hit = np.flatnonzero(ok)
+            if len(hit) == 0:
+                pos += k
+                continue
+            first = int(hit[0])
+        if width is None:
+            width = int(lens[first])
+            if not 0 < width <= 64:
+                return None
+        same = lens == width
+        if not same.all():
+            if ok is None or (ok & ~same).any():
+                return None
+            start = offs[:-1].astype(np.int64)
+            start[~same] = start[first]  # rows not judged: a copy of a judged one (keeps the ranges tight)
+            data = np.frombuffer(bufs[2], dtype=np.uint8)
+            mat = data[start[:, None] + np.arange(width)]
+        else:
+            data = np.frombuffer(bufs[2], dtype=np.uint8, count=k * width, offset=int(offs[0]))
+            mat = data.reshape(k, width)
+        mats.append((pos, mat))
+        pos += k
+    if width is None:
+        return None
+    lo = [255] * width
+    hi = [0] * width
+    for _, m in mats:
+        for j in range(width):
+            c = m[:, j]
+            lo[j] = min(lo[j], int(c.min()))
+            hi[j] = max(hi[j], int(c.max()))
+    cols = [j for j in range(width) if hi[j] > lo[j]]
+    span = 1
+    for j in cols:
+        span *= hi[j] - lo[j] + 1
+    if span.bit_length() > max_bits:
+        return None
+    out = np.zeros(n, dtype=np.int64)
+    for p, m in mats:
+        key = out[p:p + len(m)]
+        for j in cols:
+            key *= hi[j] - lo[j] + 1
+            key += m[:, j] - np.uint8(lo[j])
+    return out

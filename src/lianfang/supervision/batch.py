@@ -60,8 +60,8 @@ def _as_ident(a: pa.Array) -> pa.Array:
     return A.blank_to_null(a)
 
 
-def _encode(arr: pa.Array | pa.ChunkedArray, with_dict: bool = False) -> Any:
-    """Dense integer codes (first-appearance order) and the distinct values; nulls get -1.
+def _codes(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dense int32 codes (first-appearance order; nulls -1) and the dictionary of distinct values.
 
     A chunked column is encoded chunk by chunk against one dictionary (no concatenation of the text).
     """
@@ -71,12 +71,22 @@ def _encode(arr: pa.Array | pa.ChunkedArray, with_dict: bool = False) -> Any:
         d = A.dictionary_encode(arr)
     if isinstance(d, pa.ChunkedArray):
         if d.num_chunks == 0:
-            codes, dic = np.zeros(0, dtype=np.int64), pa.nulls(0, arr.type)
-        else:
-            codes = np.concatenate([A.ints(ch.indices, fill=-1) for ch in d.chunks])
-            dic = d.chunks[-1].dictionary
+            return np.zeros(0, dtype=np.int32), pa.nulls(0, arr.type)
+        chunks, dic = [ch.indices for ch in d.chunks], d.chunks[-1].dictionary
     else:
-        codes, dic = A.ints(d.indices, fill=-1), d.dictionary
+        chunks, dic = [d.indices], d.dictionary
+    parts = []
+    for ix in chunks:
+        c = A.ints(ix, fill=-1) if ix.type.bit_width != 32 or ix.null_count else \
+            np.frombuffer(ix.buffers()[1], dtype=np.int32, count=len(ix), offset=ix.offset * 4)
+        parts.append(c)
+    codes = np.concatenate(parts).astype(np.int32, copy=False) if len(parts) != 1 else parts[0].astype(np.int32)
+    return codes, dic
+
+
+def _encode(arr: pa.Array | pa.ChunkedArray, with_dict: bool = False) -> Any:
+    """Dense integer codes (first-appearance order) and the distinct values; nulls get -1."""
+    codes, dic = _codes(arr)
     if with_dict:
         return codes, dic.to_pylist(), dic
     return codes, dic.to_pylist()
@@ -104,15 +114,37 @@ def _str_hash(arr: pa.Array) -> np.ndarray:
     return _encode(arr)[0].astype(np.uint64)
 
 
-def _dedupe_mask(eid: pa.Array, valid: np.ndarray | None = None) -> np.ndarray | None:
+def _dedupe_mask(eid: Any, valid: np.ndarray | None = None) -> np.ndarray | None:
     """Rows to keep: the `valid` rows (None = all) minus repeated event_ids (the first valid row wins).
 
-    Returns None when every row is kept. Hash first; strings are compared only for rows whose hash
-    occurs more than once.
+    Returns None when every row is kept. Ids of one length (the usual case) get an exact integer key
+    (`_arrow.fixed_key`): one sort of (key, row) finds the repeats. Otherwise a hash, with strings
+    compared only for rows whose hash occurs more than once.
     """
+    fk = A.fixed_key(eid, valid)
+    n = len(eid)
+    rb = max(n, 1).bit_length()
+    if fk is not None and int(fk.max()).bit_length() + rb <= 63:
+        idx = np.flatnonzero(valid) if valid is not None else None
+        packed = (fk if idx is None else fk[idx]) << rb
+        packed |= np.arange(n) if idx is None else idx
+        packed.sort()
+        k = packed >> rb
+        dup = k[1:] == k[:-1]
+        if not dup.any():
+            return None if valid is None else valid.copy()
+        keep = np.ones(n, dtype=bool) if valid is None else valid.copy()
+        keep[packed[1:][dup] & ((1 << rb) - 1)] = False  # within one key rows ascend: the first is kept
+        return keep
+    if isinstance(eid, pa.ChunkedArray):
+        eid = _combine(eid)
+    return _dedupe_hash(eid, valid)
+
+
+def _dedupe_hash(eid: pa.Array, valid: np.ndarray | None = None) -> np.ndarray | None:
     if valid is not None:  # rejected rows (ids of another shape, or none) would defeat the fast hash
         idx = np.flatnonzero(valid)
-        sub = _dedupe_mask(A.take(eid, idx))
+        sub = _dedupe_hash(A.take(eid, idx))
         keep = valid.copy()
         if sub is None:
             return keep
@@ -154,7 +186,7 @@ def _break_ties(order: np.ndarray, same: np.ndarray, eid: pa.Array) -> np.ndarra
     run_start = pos[np.r_[True, pos[1:] != pos[:-1] + 1]]
     run_end = pos[np.r_[pos[1:] != pos[:-1] + 1, True]] + 1  # inclusive last position of each run
     touched = order[np.unique(np.concatenate([pos, pos + 1]))]
-    names = A.take(eid, touched).to_pylist()
+    names = A.take_list(eid, touched)
     lookup = dict(zip(touched.tolist(), names, strict=True))
     for a, b in zip(run_start.tolist(), run_end.tolist(), strict=True):
         seg = order[a:b + 1].tolist()
@@ -233,7 +265,8 @@ class _Batch:
         self.tab = tab
         self.columns = set(tab.column_names)
         self._cols: dict[str, pa.Array] = {}
-        self.eid_col = self._col("event_id")
+        self.eid_col = self._text("event_id")
+        self.case_col = self._text("case_id")
         self.keep = _dedupe_mask(self.eid_col, valid)
         self._num_cache: dict[str, np.ndarray] = {}
         self._prepare()
@@ -249,52 +282,90 @@ class _Batch:
             a = self._cols[name] = _combine(self.tab.column(name))
         return a
 
+    def _text(self, name: str) -> Any:
+        """A text column as read (chunks kept; string views as one large_string array)."""
+        c = self.tab.column(name)
+        return _combine(c) if pa.types.is_string_view(c.type) else c
+
+    def _case_key(self) -> np.ndarray:
+        """An exact int64 per row for case_id (>= 0 on kept rows): the packed bytes of fixed-length ids,
+        else dictionary codes. Names are looked up in the column only for rows with findings."""
+        col = self.case_col
+        if not pa.types.is_dictionary(col.type):
+            fk = A.fixed_key(col, self.keep)
+            if fk is not None:
+                return fk
+        return _codes(col)[0].astype(np.int64)
+
     def _prepare(self) -> None:
         fs, cal = self.fs, self.cal
-        case_c, self.case_names = _encode(self.tab.column("case_id"))
         ts = A.ints(self._col("ts"))
+        case_k = self._case_key()
+        keep = self.keep
+        n_all = len(ts)
+        ndrop = 0 if keep is None else n_all - int(keep.sum())
         tmin = int(ts.min())
-        ncase = len(self.case_names)
         tk = ts - tmin
+        scale = 1
         if not (tk % 1_000_000).any():  # whole seconds: a narrower key
-            tk = tk // 1_000_000
+            tk //= 1_000_000
+            scale = 1_000_000
         bits = int(tk.max()).bit_length()
-        if bits + max(ncase, 1).bit_length() <= 62:
-            key = (case_c << bits) | tk
-            if self.keep is not None:
-                key = np.where(self.keep, key, -1)  # dropped duplicates sort first, then are cut off
-            order = np.argsort(key)
-            if self.keep is not None:
-                order = order[int((~self.keep).sum()):]
+        rb = n_all.bit_length()
+        if int(case_k.max()).bit_length() + bits > 62:
+            case_k = _dense(case_k)
+        cbits = int(case_k.max()).bit_length()
+        if cbits + bits + rb <= 63:
+            # one in-place sort of (case, time, row) packed in an int64 gives the order, the sorted
+            # times and the case boundaries without gathering columns
+            key = case_k << (bits + rb)
+            key |= tk << rb
+            key |= np.arange(n_all)
+            if keep is not None:
+                key[~keep] = -1  # dropped rows sort first, then are cut off
+            key.sort()
+            ks = key[ndrop:]
+            order = ks & ((1 << rb) - 1)
+            ks >>= rb
+            t = (ks & ((1 << bits) - 1)) * scale + tmin
+            cs = ks >> bits
+            same = ks[1:] == ks[:-1]
+            del key, ks
+        elif cbits + bits <= 62:
+            key = (case_k << bits) | tk
+            if keep is not None:
+                key = np.where(keep, key, -1)
+            order = np.argsort(key)[ndrop:]
             ks = key[order]
+            same = ks[1:] == ks[:-1]
+            cs, t = case_k[order], ts[order]
         else:
-            order = np.lexsort((ts, case_c))
-            if self.keep is not None:
-                order = order[self.keep[order]]
-            ks = None
+            order = np.lexsort((ts, case_k))
+            if keep is not None:
+                order = order[keep[order]]
+            cs, t = case_k[order], ts[order]
+            same = (cs[1:] == cs[:-1]) & (t[1:] == t[:-1])
+        del tk, case_k
         n = len(order)
-        same = (case_c[order][1:] == case_c[order][:-1]) & (ts[order][1:] == ts[order][:-1]) if ks is None \
-            else ks[1:] == ks[:-1]
         if same.any():
             order = _break_ties(order, same, self.eid_col)
         self.order = order
         self.n = n
-        cs = case_c[order]
-        t = ts[order]
         self.t = t
         first = np.empty(n, dtype=bool)
         first[0] = True
-        first[1:] = cs[1:] != cs[:-1]
+        np.not_equal(cs[1:], cs[:-1], out=first[1:])
+        del cs, same
         starts = np.flatnonzero(first)
-        grp = np.cumsum(first) - 1
-        self.first, self.starts, self.grp, self.cs = first, starts, grp, cs
+        grp = np.cumsum(first, dtype=np.int32) - 1
+        self.first, self.starts, self.grp = first, starts, grp
         self.ends = np.append(starts[1:] - 1, n - 1)
         # flowchart per case = flowchart of the first event's power code
         pow_c, pow_names = _encode(self.tab.column("power_code"))
-        pow_flow = np.array([fs.by_power.get(p, -1) if p is not None else -1 for p in pow_names] + [-1], dtype=np.int64)
-        self.pow_c_sorted = pow_c[order]
+        pow_flow = np.array([fs.by_power.get(p, -1) if p is not None else -1 for p in pow_names] + [-1], dtype=np.int32)
+        self.pow_case = pow_c[order[starts]]  # power code of each case's first event
         self.pow_names = pow_names
-        flow_case = pow_flow[self.pow_c_sorted[starts]]
+        flow_case = pow_flow[self.pow_case]
         self.flow_case = flow_case
         flow_row = flow_case[grp]
         self.flow_row = flow_row
@@ -306,7 +377,7 @@ class _Batch:
         self.goff = offs
         step_c, step_names = _encode(self.tab.column("step_code"))
         U = len(step_names)
-        table = np.full((nf + 1, U), -1, dtype=np.int64)
+        table = np.full((nf + 1, U), -1, dtype=np.int32)
         for f in fs.flows:
             for j, code in enumerate(step_names):
                 li = f.by_code.get(code)
@@ -350,7 +421,11 @@ class _Batch:
 
     def _eids(self, rows: np.ndarray) -> list[str]:
         """event_id of sorted-row positions (looked up in the unsorted column: no full gather)."""
-        return A.take(self.eid_col, self.order[rows]).to_pylist()
+        return A.take_list(self.eid_col, self.order[rows])
+
+    def _cids(self, rows: np.ndarray) -> list[str]:
+        """case_id of sorted-row positions."""
+        return A.take_list(self.case_col, self.order[rows])
 
     def _on(self, rule: str) -> np.ndarray:
         return np.array([f.params.on(rule) for f in self.fs.flows] + [False], dtype=bool)
@@ -364,9 +439,10 @@ class _Batch:
         fs = self.fs
         off = self.cal.offset_us
         eids = self._eids(rows)
-        case_names, actor_names, step_names = self.case_names, self.actor_names, self.step_names
-        cs, ac, sc, t, fr = self.cs[rows], self.ac[rows], self.sc[rows], self.t[rows], self.flow_row[rows]
-        powers = self.pow_c_sorted[self.starts[self.grp[rows]]]
+        cids = self._cids(rows)
+        actor_names, step_names = self.actor_names, self.step_names
+        ac, sc, t, fr = self.ac[rows], self.sc[rows], self.t[rows], self.flow_row[rows]
+        powers = self.pow_case[self.grp[rows]]
         out = self.out
         for k, r in enumerate(rows.tolist()):
             flow = fs.flows[int(fr[k])]
@@ -375,7 +451,7 @@ class _Batch:
             if kw is None:
                 continue
             sev = kw.pop("severity", "yellow")
-            out.append(make(rule, sev, flow, case_names[int(cs[k])], self.pow_names[int(powers[k])],
+            out.append(make(rule, sev, flow, cids[k], self.pow_names[int(powers[k])],
                             step_names[int(sc[k])], actor_names[a] if a >= 0 else None, eids[k], int(t[k]), off,
                             **kw))
 
@@ -417,7 +493,7 @@ class _Batch:
             cls[o:o + k, o:o + k] = blk
             for y in range(k):
                 cls[G, o + y] = 0 if f.steps[y].is_start else 2
-        c = cls.ravel()[prev_gs * (G + 1) + gs]
+        c = cls.ravel()[prev_gs.astype(np.int64) * (G + 1) + gs]
         ov_on = self._on_step("order_violation")
         m1 = np.flatnonzero((c == 2) & (prev_gs == G))
         self._emit_rows("order_violation", m1[ov_on[gs[m1]]], lambda k, r, f: {})
@@ -529,7 +605,7 @@ class _Batch:
             # per (case, actor): the earliest earlier row at a step incompatible with this row's step.
             # rows are case-major, so sorting by (case, actor) is a nearly-sorted stable sort
             rows = np.flatnonzero(m_sod)
-            key = self.grp[rows] * (len(self.actor_names) + 1) + self.ac[rows]
+            key = self.grp[rows].astype(np.int64) * (len(self.actor_names) + 1) + self.ac[rows]
             o = np.argsort(key, kind="stable")
             rows, key = rows[o], key[o]
             gr = g[rows]
@@ -641,12 +717,13 @@ class _Batch:
         ff = self.ff
         goff = self.goff
         eids = self._eids(np.where(cross_idx[need] != BIG, cross_idx[need], 0))
+        cids = self._cids(starts[need])
         for k, c in enumerate(need.tolist()):
             s = _Summary()
             f_i = int(fc[c])
             s.flow = fs.flows[f_i] if f_i >= 0 else None
-            s.cid = self.case_names[int(self.cs[starts[c]])]
-            s.power = self.pow_names[int(self.pow_c_sorted[starts[c]])]
+            s.cid = cids[k]
+            s.power = self.pow_names[int(self.pow_case[c])]
             e = int(ends[c])
             s.closed_ts = 0 if closed[c] else None
             s.last_ts = int(self.t[e])
@@ -692,7 +769,7 @@ class _Batch:
         del nf
         eids = self._eids(rows)
         f_r, s_r, t_r = self.flow_row[rows].tolist(), sup_c[rows].tolist(), self.t[rows].tolist()
-        c_r = [self.case_names[int(x)] for x in self.cs[rows]]
+        c_r = self._cids(rows)
         recs = sorted(zip(f_r, s_r, t_r, c_r, eids, rows.tolist(), strict=True))
         off = self.cal.offset_us
         i0 = 0
@@ -712,7 +789,7 @@ class _Batch:
                     continue
                 a_i = int(self.ac[r])
                 self.out.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
-                                     self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
+                                     self.pow_names[int(self.pow_case[self.grp[r]])],
                                      self.step_names[int(self.sc[r])], self.actor_names[a_i] if a_i >= 0 else None,
                                      e, ts[i], off, value=float(amt[r]), limit=p.split_threshold,
                                      related=sup_names[int(s_i)],
@@ -736,7 +813,7 @@ class _Batch:
         rows = np.flatnonzero(m)
         if len(rows) == 0:
             return
-        key = self.grp[rows] * (len(self.actor_names) + 1) + self.ac[rows]
+        key = self.grp[rows].astype(np.int64) * (len(self.actor_names) + 1) + self.ac[rows]
         o = np.argsort(key, kind="stable")  # rows are case-major already: timsort runs are long
         ks = key[o]
         firsts = np.r_[True, ks[1:] != ks[:-1]]
@@ -792,6 +869,7 @@ class _Batch:
             return
         rsel = rows[ci[sel]]
         eids = self._eids(rsel)
+        cids = self._cids(rsel)
         for k, j in enumerate(sel.tolist()):
             r = int(rsel[k])
             flow = fs.flows[int(f_arr[j])]
@@ -799,7 +877,7 @@ class _Batch:
             sh = float(share[j])
             self.out.append(make(
                 "concentration", "red" if sh >= p.conc_red_share else "yellow", flow,
-                self.case_names[int(self.cs[r])], self.pow_names[int(self.pow_c_sorted[self.starts[self.grp[r]]])],
+                cids[k], self.pow_names[int(self.pow_case[self.grp[r]])],
                 self.step_names[int(self.sc[r])], self.actor_names[int(actor[ci[j]])], eids[k], int(self.t[r]), off,
                 value=sh, limit=float(share_o[j]), related=app_names[int(app[ci[j]])],
                 extra=(("n_applicant", int(n_a[ci[j]])), ("n_pair", int(n_ao[j])),

@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # polars is imported lazily: the CSV → batch path runs on P
 
 CORE = ("event_id", "case_id", "power_code", "step_code", "actor_id", "timestamp")
 REQUIRED = ("event_id", "case_id", "power_code", "step_code", "timestamp")
-DICT_COLUMNS = ("case_id", "power_code", "step_code", "actor_id")  # read as dictionary columns from CSV
+# read as dictionary columns from CSV (few distinct values); case_id stays text: the batch engine packs
+# fixed-length ids into integers itself, cheaper than the reader's per-block dictionaries
+DICT_COLUMNS = ("power_code", "step_code", "actor_id")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NUM_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _NUM = re.compile(NUM_RE)
