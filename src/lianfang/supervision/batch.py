@@ -297,6 +297,29 @@ class _Batch:
                 return fk
         return _codes(col)[0].astype(np.int64)
 
+    def _full_sort(self, ts: np.ndarray, case_k: np.ndarray, ndrop: int) -> tuple:
+        """Order by (case, time) whatever the file order: (order, sorted times, sorted case keys, tie mask)."""
+        keep = self.keep
+        tmin = int(ts.min())
+        tk = ts - tmin
+        if not (tk % 1_000_000).any():  # whole seconds: a narrower key
+            tk //= 1_000_000
+        bits = int(tk.max()).bit_length()
+        if int(case_k.max()).bit_length() + bits > 62:
+            case_k = _dense(case_k)
+        if int(case_k.max()).bit_length() + bits <= 62:
+            key = (case_k << bits) | tk
+            if keep is not None:
+                key[~keep] = -1
+            order = np.argsort(key)[ndrop:]
+            ks = key[order]
+            return order, ts[order], case_k[order], ks[1:] == ks[:-1]
+        order = np.lexsort((ts, case_k))
+        if keep is not None:
+            order = order[keep[order]]
+        cs, t = case_k[order], ts[order]
+        return order, t, cs, (cs[1:] == cs[:-1]) & (t[1:] == t[:-1])
+
     def _prepare(self) -> None:
         fs, cal = self.fs, self.cal
         ts = A.ints(self._col("ts"))
@@ -304,48 +327,29 @@ class _Batch:
         keep = self.keep
         n_all = len(ts)
         ndrop = 0 if keep is None else n_all - int(keep.sum())
-        tmin = int(ts.min())
-        tk = ts - tmin
-        scale = 1
-        if not (tk % 1_000_000).any():  # whole seconds: a narrower key
-            tk //= 1_000_000
-            scale = 1_000_000
-        bits = int(tk.max()).bit_length()
         rb = n_all.bit_length()
-        if int(case_k.max()).bit_length() + bits > 62:
-            case_k = _dense(case_k)
-        cbits = int(case_k.max()).bit_length()
-        if cbits + bits + rb <= 63:
-            # one in-place sort of (case, time, row) packed in an int64 gives the order, the sorted
-            # times and the case boundaries without gathering columns
-            key = case_k << (bits + rb)
-            key |= tk << rb
+        order = None
+        if int(case_k.max()).bit_length() + rb <= 63:
+            # logs come in time order (or case by case): a sort of (case, row) packed in one int64,
+            # in place, usually leaves each case in time order already — checked, else a full sort
+            key = case_k << rb
             key |= np.arange(n_all)
             if keep is not None:
                 key[~keep] = -1  # dropped rows sort first, then are cut off
             key.sort()
             ks = key[ndrop:]
-            order = ks & ((1 << rb) - 1)
+            o = ks & ((1 << rb) - 1)
             ks >>= rb
-            t = (ks & ((1 << bits) - 1)) * scale + tmin
-            cs = ks >> bits
+            t = ts[o]
             same = ks[1:] == ks[:-1]
-            del key, ks
-        elif cbits + bits <= 62:
-            key = (case_k << bits) | tk
-            if keep is not None:
-                key = np.where(keep, key, -1)
-            order = np.argsort(key)[ndrop:]
-            ks = key[order]
-            same = ks[1:] == ks[:-1]
-            cs, t = case_k[order], ts[order]
-        else:
-            order = np.lexsort((ts, case_k))
-            if keep is not None:
-                order = order[keep[order]]
-            cs, t = case_k[order], ts[order]
-            same = (cs[1:] == cs[:-1]) & (t[1:] == t[:-1])
-        del tk, case_k
+            step = t[1:] - t[:-1]
+            if not ((step < 0) & same).any():
+                order, cs = o, ks
+                same &= step == 0
+            del key, ks, o, step
+        if order is None:
+            order, t, cs, same = self._full_sort(ts, case_k, ndrop)
+        del case_k
         n = len(order)
         if same.any():
             order = _break_ties(order, same, self.eid_col)
