@@ -20,3 +20,24 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NoNulInQueryMiddleware:
+    """Drop NUL characters from query-string values. No filter or search means
+    anything by one, and PostgreSQL refuses them in text parameters, so a link
+    carrying "%00" would otherwise end in a server error. (Form posts are
+    checked by Django's form fields, which reject NUL with a message.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            cleaned = request.GET.copy()
+            for key in list(cleaned):
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in cleaned.getlist(key)])
+                if "\x00" in key:
+                    del cleaned[key]
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)

@@ -22,6 +22,7 @@ from lianfang.access.policy import CHANGE, DELETE, EXPORT, can, visible
 from lianfang.access.shortcuts import get_visible_or_404, require
 from lianfang.audit.models import Action
 from lianfang.audit.services import record
+from lianfang.core.params import int_param
 from lianfang.core.pdf import render_pdf
 from lianfang.flowmodel import export_bpmn, render_svg, to_json
 from lianfang.orgs.models import Unit
@@ -237,9 +238,9 @@ def _export_units(request):
     flowcharts = visible(request.user, Flowchart.objects.all())
     unit_id = request.GET.get("unit", "")
     if unit_id:
-        if not unit_id.isdigit():
+        if not int_param(unit_id):
             raise Http404
-        unit = get_visible_or_404(request.user, Unit, pk=int(unit_id))
+        unit = get_visible_or_404(request.user, Unit, pk=int_param(unit_id))
         flowcharts = flowcharts.filter(unit=unit)
     return flowcharts
 
@@ -329,9 +330,9 @@ def create(request):
     model = None
     copy = request.GET.get("copy", "")
     if request.method == "GET" and copy:
-        if not copy.isdigit():
+        if not int_param(copy):
             raise Http404
-        model = editing.copy_model(_load(request.user, int(copy)), unit)
+        model = editing.copy_model(_load(request.user, int_param(copy)), unit)
     return _editor_page(request, unit, None, model)
 
 
@@ -347,15 +348,15 @@ def edit(request, pk):
 def preview(request):
     """The live preview: the drawing of what the editor holds, or its problems."""
     flowchart = None
-    if request.POST.get("flowchart", "").isdigit():
-        flowchart = _load(request.user, int(request.POST["flowchart"]))
+    if int_param(request.POST.get("flowchart")):
+        flowchart = _load(request.user, int_param(request.POST["flowchart"]))
         unit = flowchart.unit
         require(request.user, CHANGE, flowchart)
     else:
         unit_id = request.POST.get("unit", "")
-        if not unit_id.isdigit():
+        if not int_param(unit_id):
             raise Http404
-        unit = get_visible_or_404(request.user, Unit, pk=int(unit_id))
+        unit = get_visible_or_404(request.user, Unit, pk=int_param(unit_id))
         require(request.user, CHANGE, Flowchart(unit=unit))
     editor = editing.build_editor(unit, data=request.POST, flowchart=flowchart)
     context = {"problems": [], "warnings": [], "svg": None}

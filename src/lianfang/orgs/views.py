@@ -12,6 +12,7 @@ from lianfang.access.policy import CHANGE, DELETE, can_audit_unit, can_manage_un
 from lianfang.access.shortcuts import get_visible_or_404, require
 from lianfang.audit.models import Action
 from lianfang.audit.services import record
+from lianfang.core.params import int_param
 
 from . import services
 from .forms import DepartmentForm, PostForm, UnitForm, UploadForm
@@ -26,7 +27,7 @@ def tree(request):
     if roots:
         wanted = request.GET.get("unit")
         units = visible(request.user, Unit.objects.all())
-        selected = units.filter(pk=wanted).first() if wanted and wanted.isdigit() else None
+        selected = units.filter(pk=int_param(wanted)).first() if int_param(wanted) else None
         selected = selected or roots[0].unit
     context = {"roots": roots, "selected": selected}
     if selected:
@@ -187,8 +188,8 @@ def workbook_export(request):
     from .workbook import export_workbook
 
     unit = None
-    if request.GET.get("unit", "").isdigit():
-        unit = get_visible_or_404(request.user, Unit, pk=int(request.GET["unit"]))
+    if request.GET.get("unit"):
+        unit = get_visible_or_404(request.user, Unit, pk=int_param(request.GET["unit"]) or 0)
     data = export_workbook(user=request.user, unit=unit)
     record(Action.EXPORT, unit, object_type="orgs.workbook", object_repr=_("组织机构导出") + (f"：{unit}" if unit else ""))
     return _xlsx_response(data, "organisation.xlsx")

@@ -24,6 +24,7 @@ from lianfang.access.policy import scope_for, visible
 from lianfang.access.shortcuts import get_visible_or_404, require
 from lianfang.audit.models import Action
 from lianfang.audit.services import record
+from lianfang.core.params import int_param
 from lianfang.orgs.models import Department, Unit
 
 from . import services
@@ -107,12 +108,12 @@ def _filtered_powers(request, catalogue):
     ).annotate(flowchart_count=Count("flowcharts", distinct=True)).order_by("sort_order", "code")
     filters = {"category": request.GET.get("category", ""), "department": request.GET.get("department", ""),
                "q": request.GET.get("q", "").strip()}
-    if filters["category"].isdigit():
-        powers = powers.filter(category_id=int(filters["category"]))
+    if int_param(filters["category"]):
+        powers = powers.filter(category_id=int_param(filters["category"]))
     if filters["department"] == "none":
         powers = powers.filter(department__isnull=True)
-    elif filters["department"].isdigit():
-        powers = powers.filter(department_id=int(filters["department"]))
+    elif int_param(filters["department"]):
+        powers = powers.filter(department_id=int_param(filters["department"]))
     if filters["q"]:
         q = filters["q"]
         powers = powers.filter(

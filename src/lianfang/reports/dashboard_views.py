@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 
 from lianfang.access.policy import scope_for
 from lianfang.core.options import options
+from lianfang.core.params import int_param, year_param
 from lianfang.risks import quality
 
 from . import dashboard as agg
@@ -46,16 +47,9 @@ def finding_link(finding, unit_id: int) -> str | None:
     return _reverse_first(names, finding.object_id) if names else None
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _year(request, available: list[int]) -> int:
-    year = _int(request.GET.get("year"))
-    if year is not None and 2000 <= year <= 2100:
+    year = year_param(request.GET.get("year"))
+    if year is not None:
         return year
     return agg.default_year(available)
 
@@ -72,6 +66,17 @@ def _unit_options(units, unit):
     return options(((u.pk, f"{u.indent}{u.name}") for u in units), unit.pk if unit else "")
 
 
+def _chosen_unit(request, units):
+    """The unit named by ?unit= (None when absent); one outside `units` is a 404."""
+    unit_id = int_param(request.GET.get("unit"))
+    if unit_id is None:
+        return None
+    unit = next((u for u in units if u.pk == unit_id), None)
+    if unit is None:
+        raise Http404
+    return unit
+
+
 def _year_choices(available: list[int], year: int) -> list[int]:
     return sorted(set(available) | {year}, reverse=True)
 
@@ -82,12 +87,7 @@ def dashboard(request):
     units = _units(user)
     available = agg.years(user)
     year = _year(request, available)
-    unit = None
-    unit_id = _int(request.GET.get("unit"))
-    if unit_id is not None:
-        unit = next((u for u in units if u.pk == unit_id), None)
-        if unit is None:
-            raise Http404
+    unit = _chosen_unit(request, units)
     data = agg.dashboard(user, year, unit)
     return render(request, "reports/dashboard.html", {
         "data": data, "chart": agg.chart_data(data), "year": year, "years": _year_choices(available, year),
@@ -111,13 +111,7 @@ def quality_page(request):
     units = _units(user)
     available = agg.years(user)
     year = _year(request, available)
-    unit_id = _int(request.GET.get("unit"))
-    if unit_id is not None:
-        unit = next((u for u in units if u.pk == unit_id), None)
-        if unit is None:
-            raise Http404
-    else:
-        unit = _default_unit(user, units)
+    unit = _chosen_unit(request, units) or _default_unit(user, units)
     groups = []
     total = errors = 0
     if unit is not None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from lianfang.access.policy import scope_for, visible
+from lianfang.core.params import int_param, year_param
 from lianfang.orgs.models import Department, Post, Unit
 from lianfang.risks.models import FindingLevel, ReviewStatus, RiskPoint
 
@@ -52,13 +53,6 @@ def _importable_units(user):
     return units if scope.superuser else units.filter(pk__in=scope.edit_units)
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class _Selection:
     """Unit, year, department and post chosen in the query string (all checked)."""
 
@@ -67,7 +61,7 @@ class _Selection:
         units = list(_units(user))
         if not units:
             raise PermissionDenied
-        wanted = _int(request.GET.get("unit"))
+        wanted = int_param(request.GET.get("unit"))
         person = getattr(user, "person", None) if hasattr(user, "person") else None
         default = next((u for u in units if person is not None and u.pk == person.unit_id), units[0])
         self.units = units
@@ -77,11 +71,11 @@ class _Selection:
         years = set(RiskPoint.objects.filter(unit=self.unit).values_list("year", flat=True).distinct())
         this_year = timezone.localdate().year
         self.years = sorted(years | {this_year}, reverse=True)
-        self.year = _int(request.GET.get("year")) or (max(years) if years else this_year)
+        self.year = year_param(request.GET.get("year")) or (max(years) if years else this_year)
         self.departments = list(Department.objects.filter(unit=self.unit, is_active=True))
         self.posts = list(Post.objects.filter(unit=self.unit, is_active=True).select_related("department"))
-        self.department = next((d for d in self.departments if d.pk == _int(request.GET.get("department"))), None)
-        self.post = next((p for p in self.posts if p.pk == _int(request.GET.get("post"))), None)
+        self.department = next((d for d in self.departments if d.pk == int_param(request.GET.get("department"))), None)
+        self.post = next((p for p in self.posts if p.pk == int_param(request.GET.get("post"))), None)
         if self.post is not None and self.department is not None and self.post.department_id != self.department.pk:
             self.post = None
 

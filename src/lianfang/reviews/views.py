@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianfang.access.policy import CHANGE, can
+from lianfang.core.params import int_param
 from lianfang.orgs.models import Person
 from lianfang.risks.models import ReviewStatus, RiskPoint
 
@@ -127,7 +128,7 @@ def send_back(request, pk):
 @require_POST
 def bulk_approve(request):
     person = person_of(request.user)
-    ids = [int(i) for i in request.POST.getlist("risk") if i.isdigit()]
+    ids = [i for i in map(int_param, request.POST.getlist("risk")) if i]
     if not ids:
         messages.warning(request, _("请先勾选要审核通过的风险点。"))
         return redirect("reviews:inbox")

@@ -20,16 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianfang.access.policy import CHANGE, can, visible
+from lianfang.core.params import int_param, year_param
 
 from .models import RiskPoint
 from .services import CarryOverError, carry_over, carry_over_pending, changes_since
-from .views import _int, creatable_units
+from .views import creatable_units
 
 
 def _years(request) -> tuple[int, int]:
     source = request.POST if request.method == "POST" else request.GET
-    to_year = _int(source.get("to")) or timezone.localdate().year
-    from_year = _int(source.get("from")) or to_year - 1
+    to_year = year_param(source.get("to")) or timezone.localdate().year
+    from_year = year_param(source.get("from")) or to_year - 1
     return from_year, to_year
 
 
@@ -77,7 +78,7 @@ def carry_over_screen(request):
         if request.POST.get("scope") == "all":
             chosen = allowed
         else:
-            chosen = {int(i) for i in request.POST.getlist("risk") if i.isdigit()} & allowed
+            chosen = {int_param(i) for i in request.POST.getlist("risk")} - {None} & allowed
         if year_error:
             messages.error(request, year_error)
         elif not allowed:

@@ -25,6 +25,7 @@ from lianfang.access.policy import AUDIT, CHANGE, can, record_units, scope_for, 
 from lianfang.access.shortcuts import get_visible_or_404
 from lianfang.core.options import options
 from lianfang.core.paging import BoundedPaginator
+from lianfang.core.params import int_param, year_param
 from lianfang.measures.models import Evidence, Kind, Line, Measure, Status
 from lianfang.measures.services import MeasureError, record_rule_issued
 from lianfang.orgs.models import Department, Person, Post, PostAssignment, Unit
@@ -58,10 +59,6 @@ def _page_query(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 def detail_queryset():
@@ -108,16 +105,16 @@ def index(request):
     g = request.GET
     filters = {key: g.get(key, "").strip() for key in
                ("year", "unit", "department", "level", "category", "status", "finding_level", "q")}
-    if _int(filters["year"]):
-        risks = risks.filter(year=int(filters["year"]))
-    if _int(filters["unit"]):
-        risks = risks.filter(unit_id=int(filters["unit"]))
-    if _int(filters["department"]):
-        risks = risks.filter(department_id=int(filters["department"]))
+    if year_param(filters["year"]):
+        risks = risks.filter(year=year_param(filters["year"]))
+    if int_param(filters["unit"]):
+        risks = risks.filter(unit_id=int_param(filters["unit"]))
+    if int_param(filters["department"]):
+        risks = risks.filter(department_id=int_param(filters["department"]))
     if filters["level"] in Level.values:
         risks = risks.filter(effective_level=filters["level"])
-    if _int(filters["category"]):
-        risks = risks.filter(category_id=int(filters["category"]))
+    if int_param(filters["category"]):
+        risks = risks.filter(category_id=int_param(filters["category"]))
     if filters["status"] in ReviewStatus.values:
         risks = risks.filter(status=filters["status"])
     if filters["finding_level"] in FindingLevel.values:
@@ -143,7 +140,7 @@ def index(request):
         r.measure_count = measure_counts.get(r.pk, 0)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     units = list(record_units(request.user).order_by("path").values_list("pk", "name"))
-    chosen_unit = _int(filters["unit"]) or (units[0][0] if len(units) == 1 else None)
+    chosen_unit = int_param(filters["unit"]) or (units[0][0] if len(units) == 1 else None)
     # Departments of the chosen unit holding a visible risk point: the subquery
     # reads that unit's rows only (an index range), not the whole visible table.
     departments = (Department.objects.filter(
@@ -358,7 +355,7 @@ def create(request):
     if not units:
         messages.error(request, _("您没有可以填报风险点的岗位或科室。"))
         return redirect("risks:index")
-    wanted = _int(request.POST.get("unit") or request.GET.get("unit"))
+    wanted = int_param(request.POST.get("unit") or request.GET.get("unit"))
     unit = next((u for u in units if u.pk == wanted), units[0])
     risk = RiskPoint(unit=unit, year=timezone.localdate().year)
     return _edit(request, risk, unit, units if len(units) > 1 else None)
@@ -477,8 +474,8 @@ def measures(request):
         rows = rows.filter(line=filters["line"])
     if filters["kind"] in Kind.values:
         rows = rows.filter(kind=filters["kind"])
-    if _int(filters["owner"]):
-        rows = rows.filter(owner_id=int(filters["owner"]))
+    if int_param(filters["owner"]):
+        rows = rows.filter(owner_id=int_param(filters["owner"]))
     for key, lookup in (("due_from", "deadline__gte"), ("due_to", "deadline__lte")):
         try:
             value = dt.date.fromisoformat(filters[key]) if filters[key] else None
@@ -487,8 +484,8 @@ def measures(request):
             filters[key] = ""
         if value:
             rows = rows.filter(**{lookup: value})
-    if _int(filters["year"]):
-        rows = rows.filter(risk__year=int(filters["year"]))
+    if year_param(filters["year"]):
+        rows = rows.filter(risk__year=year_param(filters["year"]))
     if filters["q"]:
         q = filters["q"]
         rows = rows.filter(Q(content__icontains=q) | Q(owner_text__icontains=q) | Q(rule_name__icontains=q)
@@ -556,7 +553,7 @@ def rating_model(request):
     units = model_units(request.user)
     if not units:
         raise PermissionDenied
-    wanted = _int(request.POST.get("unit") or request.GET.get("unit"))
+    wanted = int_param(request.POST.get("unit") or request.GET.get("unit"))
     unit = next((u for u in units if u.pk == wanted), units[0])
     try:
         active = active_model(unit)
@@ -564,7 +561,7 @@ def rating_model(request):
         messages.error(request, str(exc))
         return redirect("risks:index")
     bases = list(_available_bases(unit))
-    wanted_base = _int(request.POST.get("base") or request.GET.get("base"))
+    wanted_base = int_param(request.POST.get("base") or request.GET.get("base"))
     base = next((m for m in bases if m.pk == wanted_base), active)
     form = RatingModelForm(request.POST or None, base=base)
     if request.method == "POST" and form.is_valid():
@@ -583,7 +580,7 @@ def rating_model(request):
 
 
 def _preview_year(request, unit: Unit) -> int:
-    year = _int(request.POST.get("year") or request.GET.get("year"))
+    year = year_param(request.POST.get("year") or request.GET.get("year"))
     if year:
         return year
     latest = RiskPoint.objects.filter(unit=unit).aggregate(y=Max("year"))["y"]
