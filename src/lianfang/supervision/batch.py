@@ -92,6 +92,37 @@ def _encode(arr: pa.Array | pa.ChunkedArray, with_dict: bool = False) -> Any:
     return codes, dic.to_pylist()
 
 
+def _numbers(a: pa.Array) -> np.ndarray:
+    """Attribute values as float (NaN = absent/non-numeric): the stream's `to_number` rule."""
+    if pa.types.is_integer(a.type) or pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
+        v = A.floats(A.cast(a, pa.float64()))
+        return np.where(np.isfinite(v), v, np.nan)
+    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        a = A.cast(a, pa.string())
+    v = np.full(len(a), np.nan)
+    if a.null_count < len(a):
+        idx = np.flatnonzero(A.valid(a))
+        s = A.take(a, idx) if len(idx) < len(a) else a
+        ok = A.bools(A.regex_match(s, _NUM_RE2))
+        if not ok.all():  # surrounding blanks are allowed: trim and re-check only those
+            bad = np.flatnonzero(~ok)
+            t = A.call("utf8_trim_whitespace", A.take(s, bad))
+            ok2 = A.bools(A.regex_match(t, _NUM_RE2))
+            if ok2.any():
+                s = pa.concat_arrays([A.cast(s, t.type), t])
+                idx = np.concatenate([idx, idx[bad]])
+                ok = np.concatenate([ok, ok2])
+        sel = np.flatnonzero(ok)
+        if len(sel):
+            sub = A.take(s, sel)
+            try:
+                vals = A.floats(A.cast(sub, pa.float64()))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                vals = np.array([float(x) for x in sub.to_pylist()], dtype=np.float64)
+            v[idx[sel]] = vals
+    return v
+
+
 def _str_hash(arr: pa.Array) -> np.ndarray:
     """A 64-bit hash (or exact code) per string, computed from the Arrow buffers with NumPy.
 
@@ -268,7 +299,6 @@ class _Batch:
         self.eid_col = self._text("event_id")
         self.case_col = self._text("case_id")
         self.keep = _dedupe_mask(self.eid_col, valid)
-        self._num_cache: dict[str, np.ndarray] = {}
         self._prepare()
         self._per_event()
         self._per_case()
@@ -575,7 +605,6 @@ class _Batch:
         for attr, rules in attrs.items():
             if attr not in self.columns:
                 continue
-            v = self._numeric(attr)
             lo = np.full(G + 1, np.nan)
             hi = np.full(G + 1, np.nan)
             has = np.zeros(G + 1, dtype=bool)
@@ -586,15 +615,16 @@ class _Batch:
                 if hi_v is not None:
                     hi[gi] = hi_v
             cand = np.flatnonzero((has & dis_on)[gs])
-            vc, gc = v[cand], gs[cand]
+            vc, gc = self._numeric_at(attr, cand), gs[cand]
             with np.errstate(invalid="ignore"):
-                rows = cand[~np.isnan(vc) & ((vc < lo[gc]) | (vc > hi[gc]))]
+                sel = np.flatnonzero(~np.isnan(vc) & ((vc < lo[gc]) | (vc > hi[gc])))
+            rows, vals = cand[sel], vc[sel]
 
             def disc(k: int, r: int, f: Any, attr: str = attr, lo: np.ndarray = lo, hi: np.ndarray = hi,
-                     v: np.ndarray = v) -> dict:
+                     vals: np.ndarray = vals) -> dict:
                 lo_v, hi_v = lo[gs[r]], hi[gs[r]]
                 rng = f"[{'-' if np.isnan(lo_v) else _fmt(float(lo_v))}, {'-' if np.isnan(hi_v) else _fmt(float(hi_v))}]"
-                return {"attribute": attr, "value": float(v[r]), "related": rng,
+                return {"attribute": attr, "value": float(vals[k]), "related": rng,
                         "severity": f.params.discretion_severity}
 
             self._emit_rows("discretion_out_of_range", rows, disc)
@@ -643,46 +673,19 @@ class _Batch:
             rr = np.sort(rr[self._on("sod_violation")[fr[rr]]])
             self._emit_rows("sod_violation", rr, lambda k, r, f: {"related": steps[int(g[qq[r]])].code})
 
-    def _numeric(self, col: str) -> np.ndarray:
-        """Attribute as float (NaN = absent/non-numeric), in sorted-row order; the stream's `to_number` rule."""
-        hit = self._num_cache.get(col)
-        if hit is not None:
-            return hit
-        a = self._col(col)
-        if pa.types.is_integer(a.type) or pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
-            v = A.floats(A.cast(a, pa.float64()))
-            v = np.where(np.isfinite(v), v, np.nan)
-        else:
-            if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
-                a = A.cast(a, pa.string())
-            v = np.full(len(a), np.nan)
-            if a.null_count < len(a):
-                idx = np.flatnonzero(A.valid(a))
-                s = A.take(a, idx) if len(idx) < len(a) else a
-                ok = A.bools(A.regex_match(s, _NUM_RE2))
-                if not ok.all():  # surrounding blanks are allowed: trim and re-check only those
-                    bad = np.flatnonzero(~ok)
-                    t = A.call("utf8_trim_whitespace", A.take(s, bad))
-                    ok2 = A.bools(A.regex_match(t, _NUM_RE2))
-                    if ok2.any():
-                        s = pa.concat_arrays([A.cast(s, t.type), t])
-                        idx = np.concatenate([idx, idx[bad]])
-                        ok = np.concatenate([ok, ok2])
-                sel = np.flatnonzero(ok)
-                if len(sel):
-                    sub = A.take(s, sel)
-                    try:
-                        vals = A.floats(A.cast(sub, pa.float64()))
-                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                        vals = np.array([float(x) for x in sub.to_pylist()], dtype=np.float64)
-                    v[idx[sel]] = vals
-        res = v[self.order]
-        self._num_cache[col] = res
-        return res
+    def _at(self, col: str, rows: np.ndarray) -> pa.Array:
+        """Values of an attribute column at sorted-row positions (an Arrow array of len(rows))."""
+        return _combine(A.take(self.tab.column(col), self.order[rows]))
 
-    def _ident(self, col: str) -> tuple[np.ndarray, list[Any]]:
-        c, names = _encode(_as_ident(self._col(col)))
-        return c[self.order], names
+    def _present(self, col: str) -> np.ndarray:
+        """Per sorted row: the attribute is not null."""
+        chunks = self.tab.column(col).chunks
+        v = np.concatenate([A.valid(ch) for ch in chunks]) if chunks else np.zeros(0, dtype=bool)
+        return v[self.order]
+
+    def _numeric_at(self, col: str, rows: np.ndarray) -> np.ndarray:
+        """Attribute as float at sorted-row positions (NaN = absent/non-numeric); the stream's `to_number`."""
+        return _numbers(self._at(col, rows))
 
     # ------------------------------------------------------------------
     def _per_case(self) -> None:
@@ -744,37 +747,38 @@ class _Batch:
         self.closed = closed
 
     # ------------------------------------------------------------------
-    def _first_row(self, mask: np.ndarray) -> np.ndarray:
-        return np.minimum.reduceat(np.where(mask, np.arange(self.n), BIG), self.starts)
-
     def _split(self) -> None:
         fs = self.fs
         if not {"amount", "supplier_id"} <= self.columns:
             return
-        amt = self._numeric("amount")
-        sup_c, sup_names = self._ident("supplier_id")
-        valid = self.valid
-        fr = self.first_row_amt = self._first_row(valid & ~np.isnan(amt) & (sup_c >= 0))
-        cases = np.flatnonzero(fr != BIG)
-        if len(cases) == 0:
+        # the case's purchase: its first row carrying a numeric amount and a supplier (rows with both
+        # fields present are few: only those are parsed)
+        cand = np.flatnonzero(self._present("amount") & self._present("supplier_id") & self.valid)
+        if len(cand) == 0:
             return
-        rows = fr[cases]
-        nf = len(fs.flows)
+        amt = self._numeric_at("amount", cand)
+        sup = _as_ident(self._at("supplier_id", cand))
+        sel = np.flatnonzero(~np.isnan(amt) & A.valid(sup))
+        if len(sel) == 0:
+            return
+        g = self.grp[cand[sel]]
+        sel = sel[np.r_[True, g[1:] != g[:-1]]]  # first per case (rows ascend within a case)
+        rows = cand[sel]
         frs = self.flow_row[rows]
         on = self._on("split_purchase")[frs]
         thr = self._fparam(lambda f: np.nan if f.params.split_threshold is None else f.params.split_threshold,
                            np.float64, np.nan)[frs]
         low = self._fparam(lambda f: f.params.split_low, np.float64, np.inf)[frs]
-        a = amt[rows]
+        a = amt[sel]
         near = on & ~np.isnan(thr) & (low <= a) & (a < thr)
-        rows = rows[near]
+        rows, sel, a = rows[near], sel[near], a[near]
         if len(rows) == 0:
             return
-        del nf
         eids = self._eids(rows)
-        f_r, s_r, t_r = self.flow_row[rows].tolist(), sup_c[rows].tolist(), self.t[rows].tolist()
+        f_r, t_r = self.flow_row[rows].tolist(), self.t[rows].tolist()
+        s_r = A.take(sup, sel).to_pylist()
         c_r = self._cids(rows)
-        recs = sorted(zip(f_r, s_r, t_r, c_r, eids, rows.tolist(), strict=True))
+        recs = sorted(zip(f_r, s_r, t_r, c_r, eids, rows.tolist(), a.tolist(), strict=True))
         off = self.cal.offset_us
         i0 = 0
         while i0 < len(recs):
@@ -788,15 +792,14 @@ class _Batch:
             p = flow.params
             ts = [x[2] for x in part]
             fy, fr_, cnt = split_flags(ts, p.split_window_us, p.split_min_count, p.split_red_count)
-            for i, (_, _, _, c, e, r) in enumerate(part):
+            for i, (_, _, _, c, e, r, amount) in enumerate(part):
                 if not fy[i]:
                     continue
                 a_i = int(self.ac[r])
                 self.out.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
                                      self.pow_names[int(self.pow_case[self.grp[r]])],
                                      self.step_names[int(self.sc[r])], self.actor_names[a_i] if a_i >= 0 else None,
-                                     e, ts[i], off, value=float(amt[r]), limit=p.split_threshold,
-                                     related=sup_names[int(s_i)],
+                                     e, ts[i], off, value=amount, limit=p.split_threshold, related=s_i,
                                      extra=(("count", cnt[i]), ("window_days", p.raw["split_window_days"]))))
 
     def _concentration(self) -> None:
