@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -125,8 +126,43 @@ class Finding:
             d["retracted"] = True
         return d
 
+    def to_json(self) -> str:
+        """`json.dumps(self.to_dict(), ensure_ascii=False)`, built directly (the CLI writes one per line)."""
+        j = _json_value
+        s = _json_str
+        return (f'{{"case_id": {j(self.case_id)}, "rule": {s(self.rule)}, '
+                f'"rule_name": {s(RULES.get(self.rule, self.rule))}, "severity": {s(self.severity)}, '
+                f'"severity_name": {s(SEVERITY_ZH.get(self.severity, self.severity))}, '
+                f'"power_code": {j(self.power_code)}, "flowchart_code": {j(self.flowchart_code)}, '
+                f'"step_code": {j(self.step_code)}, "actor_id": {j(self.actor_id)}, '
+                f'"event_id": {j(self.event_id)}, "timestamp": {j(self.timestamp)}, '
+                f'"attribute": {j(self.attribute)}, "value": {j(self.value)}, "limit": {j(self.limit)}, '
+                f'"unit": {j(self.unit)}, "related": {j(self.related)}, '
+                f'"details": {_json_any(dict(self.extra)) if self.extra else "null"}, '
+                f'"message": {j(self.message)}{_RETRACTED if self.retracted else ""}}}')
+
     def retraction(self) -> Finding:
         return replace(self, retracted=True)
+
+
+_json_any = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_json_str = json.encoder.encode_basestring  # the C function json.dumps uses with ensure_ascii=False
+
+
+def _json_value(v: Any) -> str:
+    """One JSON value, as json.dumps(v, ensure_ascii=False) writes it."""
+    if v is None:
+        return "null"
+    t = type(v)
+    if t is str:
+        return _json_str(v)
+    if t is float and v == v and v not in (_INF, -_INF):
+        return float.__repr__(v)
+    return _json_any(v)
+
+
+_INF = float("inf")
+_RETRACTED = ', "retracted": true'
 
 
 def sort_key(f: Finding) -> tuple:
