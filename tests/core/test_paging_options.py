@@ -31,6 +31,23 @@ def test_the_paginator_counts_up_to_its_bound_and_says_so(demo_org):
 
 
 @pytest.mark.django_db
+def test_a_page_of_ids_comes_from_one_query_with_the_bounded_count(demo_org, django_assert_num_queries):
+    unit = Unit.objects.get(code="JZ-QS-MAJ")
+    make(unit, 30)
+    qs = RiskPoint.objects.filter(unit=unit).order_by("code")
+    codes = dict(qs.values_list("pk", "code"))
+    with django_assert_num_queries(1):
+        page = paging.page_of_ids(qs, 10, "3", bound=25)
+    assert (page.paginator.count, page.paginator.capped, page.number) == (25, True, 3)
+    assert [codes[pk] for pk in page.object_list] == [f"B2026-{i:03d}" for i in range(20, 25)]
+    # Whatever the user typed, a page within range.
+    assert paging.page_of_ids(qs, 10, "99999999999999999999").number == 3
+    assert paging.page_of_ids(qs, 10, "-1").number == 3
+    assert paging.page_of_ids(qs, 10, "abc").number == 1
+    empty = paging.page_of_ids(qs.none(), 10, "2")
+    assert (empty.number, list(empty.object_list), empty.paginator.count) == (1, [], 0)
+
+@pytest.mark.django_db
 def test_the_risk_list_says_when_there_are_more_rows_than_counted(demo_org, client_for, monkeypatch):
     make(Unit.objects.get(code="JZ-QS-MAJ"), 12)
     monkeypatch.setattr(paging, "DEFAULT_BOUND", 10)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from lianfang.access.policy import AUDIT, CHANGE, can, record_units, scope_for, visible
 from lianfang.access.shortcuts import get_visible_or_404
 from lianfang.core.options import options
-from lianfang.core.paging import BoundedPaginator
+from lianfang.core.paging import page_of_ids
 from lianfang.core.params import int_param, year_param
 from lianfang.measures.models import Evidence, Kind, Line, Measure, Status
 from lianfang.measures.services import MeasureError, record_rule_issued
@@ -128,9 +128,8 @@ def index(request):
                              | Q(department__in=Department.objects.filter(name__icontains=q)) | Q(cause__icontains=q))
     # A keyword match costs a text scan per row: count fewer of them.
     bound = KEYWORD_COUNT_BOUND if filters["q"] else None
-    page = BoundedPaginator(risks.order_by("unit_id", "-year", "code"), PAGE_SIZE, bound=bound).get_page(
-        g.get("page"))
-    ids = list(page.object_list.values_list("pk", flat=True))
+    page = page_of_ids(risks.order_by("unit_id", "-year", "code"), PAGE_SIZE, g.get("page"), bound=bound)
+    ids = list(page.object_list)
     rows = {r.pk: r for r in RiskPoint.objects.filter(pk__in=ids).select_related(
         "unit", "post", "department", "category", "responsible").annotate(effective_level=EFFECTIVE_LEVEL)}
     # Counted apart: a COUNT joined to the page would GROUP BY every selected column.
@@ -492,8 +491,8 @@ def measures(request):
                            | Q(risk__title__icontains=q) | Q(risk__code__icontains=q))
     rows = rows.order_by(F("deadline").asc(nulls_last=True), "risk__code", "sort_order", "pk")
     # As on the risk list: a bounded count, and joins only for the page's rows.
-    page = BoundedPaginator(rows, PAGE_SIZE).get_page(g.get("page"))
-    ids = list(page.object_list.values_list("pk", flat=True))
+    page = page_of_ids(rows, PAGE_SIZE, g.get("page"))
+    ids = list(page.object_list)
     fetched = {m.pk: m for m in Measure.objects.filter(pk__in=ids).select_related(
         "risk", "risk__unit", "risk__department", "risk__post", "owner").annotate(evidence_count=Count("evidence"))}
     page.object_list = [fetched[pk] for pk in ids if pk in fetched]
