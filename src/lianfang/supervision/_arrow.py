@@ -162,13 +162,16 @@ def take_list(col: Any, rows: np.ndarray) -> list[Any]:
         return [] if len(rows) == 0 else take(col.combine_chunks(), rows).to_pylist()
     bounds = np.cumsum([0] + [len(c) for c in chunks])
     which = np.searchsorted(bounds, rows, side="right") - 1
-    out: list[Any] = [None] * len(rows)
-    for ci in np.unique(which).tolist():
-        pos = np.flatnonzero(which == ci)
-        vals = take(chunks[ci], rows[pos] - bounds[ci]).to_pylist()
-        for p, v in zip(pos.tolist(), vals, strict=True):
-            out[p] = v
-    return out
+    o = np.argsort(which, kind="stable")
+    ws, rs = which[o], rows[o]
+    cuts = np.flatnonzero(ws[1:] != ws[:-1]) + 1
+    vals: list[Any] = []
+    for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(rs)].tolist(), strict=True):
+        ci = int(ws[a])
+        vals += take(chunks[ci], rs[a:b] - bounds[ci]).to_pylist()
+    back = np.empty(len(rows), dtype=np.int64)
+    back[o] = np.arange(len(rows))
+    return list(map(vals.__getitem__, back.tolist()))
 
 
 def fixed_key(col: Any, rows_ok: np.ndarray | None = None, max_bits: int = 62) -> np.ndarray | None:

@@ -823,8 +823,9 @@ class _Batch:
         key = self.grp[rows].astype(np.int64) * (len(self.actor_names) + 1) + self.ac[rows]
         o = np.argsort(key, kind="stable")  # rows are case-major already: timsort runs are long
         ks = key[o]
-        firsts = np.r_[True, ks[1:] != ks[:-1]]
-        rows = np.sort(rows[o[firsts]])
+        first_pair = np.zeros(len(rows), dtype=bool)
+        first_pair[o[np.r_[True, ks[1:] != ks[:-1]]]] = True
+        rows = rows[first_pair]  # still in row order
         # exclude actor == applicant
         app_as_actor = np.append(A.ints(A.index_in(A.cast(self._app_dict, pa.large_string()),
                                                    A.cast(self._actor_dict, pa.large_string())), fill=-2), -3)
@@ -835,8 +836,10 @@ class _Batch:
         off = self.cal.offset_us
         fr = self.flow_row[rows]
         months = self._fparam(lambda f: f.params.period_months, np.int64, 1)[fr]
-        day = (self.t[rows] + off) // DAY_US
-        pid = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) // months
+        day = self.day[rows]
+        d0 = int(day.min())
+        month_of = np.arange(d0, int(day.max()) + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        pid = month_of[day - d0] // months
         grp = self.grp[rows]
         app = case_app[grp]
         actor = self.ac[rows]
