@@ -71,15 +71,19 @@ def bools(arr: pa.Array) -> np.ndarray:
     return out
 
 
-def ints(arr: pa.Array, fill: int = 0) -> np.ndarray:
-    """An integer/timestamp array as NumPy int64 (nulls → `fill`)."""
+def ints(arr: pa.Array, fill: int = 0, copy: bool = True) -> np.ndarray:
+    """An integer/timestamp array as NumPy int64 (nulls → `fill`); `copy=False`: a read-only view when
+    the array is already int64 without nulls."""
     typ = arr.type
     width = typ.bit_width // 8
     dt = np.dtype(f"i{width}")
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    out = np.frombuffer(arr.buffers()[1], dtype=dt, count=n, offset=arr.offset * width).astype(np.int64)
+    out = np.frombuffer(arr.buffers()[1], dtype=dt, count=n, offset=arr.offset * width)
+    if not copy and width == 8 and not arr.null_count:
+        return out
+    out = out.astype(np.int64)
     if arr.null_count:
         out[~valid(arr)] = fill
     return out

@@ -352,7 +352,7 @@ class _Batch:
 
     def _prepare(self) -> None:
         fs, cal = self.fs, self.cal
-        ts = A.ints(self._col("ts"))
+        ts = A.ints(self._col("ts"), copy=False)
         case_k = self._case_key()
         keep = self.keep
         n_all = len(ts)
@@ -442,16 +442,19 @@ class _Batch:
         act_c, self.actor_names, self._actor_dict = _encode(self.tab.column("actor_id"), True)
         self.ac = act_c[order]
         off = cal.offset_us
-        self.day = (t + off) // DAY_US
+        day = t + off
+        day //= DAY_US
+        self.day = day = day.astype(np.int32)  # local day numbers (timestamps are range-checked)
         self.has_prev = ~first
-        prev_t = np.empty_like(t)
-        prev_t[0] = 0
-        prev_t[1:] = t[:-1]
-        self.el = np.where(self.has_prev, t - prev_t, 0)
-        prev_day = np.empty_like(self.day)
-        prev_day[0] = 0
-        prev_day[1:] = self.day[:-1]
-        self.prev_day = np.where(self.has_prev, prev_day, self.day)
+        el = np.empty_like(t)  # time since the previous event of the case (0 on a case's first event)
+        el[0] = 0
+        np.subtract(t[1:], t[:-1], out=el[1:])
+        el[starts] = 0
+        self.el = el
+        prev_day = np.empty_like(day)  # day of the previous event of the case (own day on the first)
+        prev_day[1:] = day[:-1]
+        prev_day[starts] = day[starts]
+        self.prev_day = prev_day
 
     def _eids(self, rows: np.ndarray) -> list[str]:
         """event_id of sorted-row positions (looked up in the unsorted column: no full gather)."""
@@ -503,15 +506,13 @@ class _Batch:
         cand = np.flatnonzero(valid & ~known)
         self._emit_rows("unknown_step", cand[self._on("unknown_step")[fr[cand]]], lambda k, r, f: {})
         # control flow: previous known step within the case
-        a = np.where(known, np.arange(n), -1)
-        ff = np.maximum.accumulate(a)
-        self.ff = ff
-        prev_idx = np.empty(n, dtype=np.int64)
-        prev_idx[0] = -1
-        prev_idx[1:] = ff[:-1]
-        in_case = prev_idx >= self.starts[self.grp]
-        prev_g = np.where(in_case, g[prev_idx], -1)  # prev_idx >= 0 wherever in_case
-        prev_gs = np.where(in_case, prev_g, G)
+        # (a case's first row is a mark too, so the fill never reaches into the previous case)
+        ff = np.maximum.accumulate(np.where(known | self.first, np.arange(n), -1))
+        self.ff = ff  # last known-step row so far, or the case's first row
+        prev_g = np.empty(n, dtype=g.dtype)  # global step of the previous known row, -1 = virtual start
+        prev_g[1:] = g[ff[:-1]]
+        prev_g[self.starts] = -1
+        prev_gs = np.where(prev_g >= 0, prev_g, G)
         # transition class per (previous, current) global step: 0 fine, 1 skipped step, 2 order violation;
         # row G = virtual start (fine only for a start step), column G = unknown step (not judged)
         cls = np.zeros((G + 1, G + 1), dtype=np.int8)
@@ -527,7 +528,7 @@ class _Batch:
             cls[o:o + k, o:o + k] = blk
             for y in range(k):
                 cls[G, o + y] = 0 if f.steps[y].is_start else 2
-        c = cls.ravel()[prev_gs.astype(np.int64) * (G + 1) + gs]
+        c = cls.ravel()[(prev_gs if (G + 1) ** 2 < 1 << 31 else prev_gs.astype(np.int64)) * (G + 1) + gs]
         ov_on = self._on_step("order_violation")
         m1 = np.flatnonzero((c == 2) & (prev_gs == G))
         self._emit_rows("order_violation", m1[ov_on[gs[m1]]], lambda k, r, f: {})
@@ -736,7 +737,7 @@ class _Batch:
             s.last_ts = int(self.t[e])
             s.last_day = int(self.day[e])
             lk = int(ff[e])
-            s.last_known = int(self.g[lk]) - int(goff[f_i]) if lk >= starts[c] and f_i >= 0 else -1
+            s.last_known = int(self.g[lk]) - int(goff[f_i]) if f_i >= 0 and self.g[lk] >= 0 else -1
             s.first_day = int(first_day[c])
             s.stopped_wd = int(stopped[e])
             s.counted_us = int(counted[e])

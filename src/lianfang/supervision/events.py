@@ -352,7 +352,7 @@ def _ts_chunk(arr: Any, naive_offset_us: int) -> tuple[Any, Any]:
     target = pa.timestamp("us", tz="UTC")
     try:
         c = A.cast(A.cast(arr, target), pa.int64())
-        return A.ints(c), A.valid(c)
+        return A.ints(c, copy=False), A.valid(c)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     m = A.bools(A.regex_match(arr, ISO_RE))
@@ -432,11 +432,16 @@ def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> tupl
         col = table.column(c)
         if col.null_count:
             bad_req |= ~np.concatenate([A.valid(ch) for ch in col.chunks])
-    ts_col = table.column("timestamp")
-    parts = [_ts_chunk(ch, naive_offset_us) for ch in ts_col.chunks]
-    ts = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    ok = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=bool)
-    ok &= (ts >= MIN_US) & (ts <= MAX_US)
+    ts = np.empty(n, dtype=np.int64)
+    ok = np.empty(n, dtype=bool)
+    pos = 0
+    for ch in table.column("timestamp").chunks:
+        v, good = _ts_chunk(ch, naive_offset_us)
+        ts[pos:pos + len(ch)] = v
+        ok[pos:pos + len(ch)] = good
+        pos += len(ch)
+    ok &= ts >= MIN_US
+    ok &= ts <= MAX_US
     bad_ts = ~ok & ~bad_req
     keep = ~(bad_req | bad_ts)
     if keep.all():
@@ -451,7 +456,7 @@ def _finish_arrow(table: Any, issues: list[Issue], naive_offset_us: int) -> tupl
             else:
                 issues.append(Issue(r + 1, f"时间格式无效：{vals['timestamp'][k]!r}"))
         if keep.any():  # rejected rows get a valid time so they do not widen the batch's sort key
-            ts[~keep] = ts[keep].min()
+            ts[~keep] = ts.min(where=keep, initial=MAX_US)
     core = ["event_id", "case_id", "power_code", "step_code", "actor_id"]
     cols = [table.column(c) for c in core] + [A.int_array(ts)]
     out_names = core + ["ts"]
