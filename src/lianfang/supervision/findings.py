@@ -130,14 +130,20 @@ class Finding:
         """`json.dumps(self.to_dict(), ensure_ascii=False)`, built directly (the CLI writes one per line)."""
         j = _json_value
         s = _json_str
+        pc, fc, sc, ac, ei, ts, at, un, rl = (self.power_code, self.flowchart_code, self.step_code, self.actor_id,
+                                              self.event_id, self.timestamp, self.attribute, self.unit, self.related)
         return (f'{{"case_id": {j(self.case_id)}, "rule": {s(self.rule)}, '
                 f'"rule_name": {s(RULES.get(self.rule, self.rule))}, "severity": {s(self.severity)}, '
                 f'"severity_name": {s(SEVERITY_ZH.get(self.severity, self.severity))}, '
-                f'"power_code": {j(self.power_code)}, "flowchart_code": {j(self.flowchart_code)}, '
-                f'"step_code": {j(self.step_code)}, "actor_id": {j(self.actor_id)}, '
-                f'"event_id": {j(self.event_id)}, "timestamp": {j(self.timestamp)}, '
-                f'"attribute": {j(self.attribute)}, "value": {j(self.value)}, "limit": {j(self.limit)}, '
-                f'"unit": {j(self.unit)}, "related": {j(self.related)}, '
+                f'"power_code": {s(pc) if type(pc) is str else j(pc)}, '
+                f'"flowchart_code": {s(fc) if type(fc) is str else j(fc)}, '
+                f'"step_code": {s(sc) if type(sc) is str else j(sc)}, '
+                f'"actor_id": {s(ac) if type(ac) is str else j(ac)}, '
+                f'"event_id": {s(ei) if type(ei) is str else j(ei)}, '
+                f'"timestamp": {s(ts) if type(ts) is str else j(ts)}, '
+                f'"attribute": {s(at) if type(at) is str else j(at)}, "value": {j(self.value)}, '
+                f'"limit": {j(self.limit)}, "unit": {s(un) if type(un) is str else j(un)}, '
+                f'"related": {s(rl) if type(rl) is str else j(rl)}, '
                 f'"details": {_json_any(dict(self.extra)) if self.extra else "null"}, '
                 f'"message": {j(self.message)}{_RETRACTED if self.retracted else ""}}}')
 
@@ -289,24 +295,9 @@ def make(
     related: str | None = None,
     extra: tuple[tuple[str, Any], ...] = (),
 ) -> Finding:
-    f = Finding(
-        rule=rule,
-        severity=severity,
-        case_id=case_id,
-        power_code=power_code,
-        flowchart_code=flow.code if flow else None,
-        step_code=step_code,
-        actor_id=actor_id,
-        event_id=event_id,
-        timestamp=None if ts_us is None else iso_local(ts_us, offset_us),
-        ts_us=ts_us,
-        attribute=attribute,
-        value=value,
-        limit=limit,
-        unit=unit,
-        related=related,
-        extra=extra,
-    )
+    f = Finding(rule, severity, case_id, power_code, flow.code if flow else None, step_code, actor_id, event_id,
+                None if ts_us is None else iso_local(ts_us, offset_us), attribute, value, limit, unit, related, extra,
+                "", False, ts_us)
     f.message = render(f, flow)
     return f
 
