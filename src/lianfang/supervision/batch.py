@@ -693,31 +693,53 @@ class _Batch:
         cal, fs = self.cal, self.fs
         starts, ends, grp = self.starts, self.ends, self.grp
         nf = len(fs.flows)
+        n = self.n
         fc = self.flow_case
         fcs = np.where(fc < 0, nf, fc)
-        frs = fcs[grp]
-        gs, known = self.gs, self.known
-        kv = known & self.valid
+        gs, known = self.gs, self.known  # a known step implies a known flowchart
+        day = self.day
         # closed = reached an end step
-        end_row = (kv & self.is_end[gs]).astype(np.int64)
-        closed = np.maximum.reduceat(end_row, starts) > 0
-        # case clock
-        stop = kv & self.clock_stop[gs]
-        hp = self.has_prev
+        closed = np.zeros(len(starts), dtype=bool)
+        closed[grp[np.flatnonzero(known & self.is_end[gs])]] = True
+        # case clock: the durations of clock-stop steps are left out (such rows are few)
+        stop_rows = np.flatnonzero(known & self.clock_stop[gs] & self.has_prev)
         cum = cal.cum
-        inc_wd = np.where(hp & stop, cum[self.day - FIRST_DAY] - cum[self.prev_day - FIRST_DAY], 0)
+        inc_wd = np.zeros(n, dtype=np.int64)
+        inc_wd[stop_rows] = cum[day[stop_rows] - FIRST_DAY] - cum[self.prev_day[stop_rows] - FIRST_DAY]
         stopped = _group_cumsum(inc_wd, starts, grp)
-        inc_h = np.where(hp & ~stop, self.el, 0)
+        del inc_wd
+        inc_h = self.el.copy()
+        inc_h[stop_rows] = 0
         counted = _group_cumsum(inc_h, starts, grp)
-        first_day = self.day[starts]
-        cwd = self._fparam(lambda f: f.case_limit_wd, np.int64)[frs]
-        cus = self._fparam(lambda f: f.case_limit_us, np.int64)[frs]
-        used = np.where(cwd > 0, cal.used_np(first_day[grp], self.day) - stopped, np.where(cus > 0, counted, 0))
+        del inc_h
+        first_day = day[starts]
+        cwd = self._fparam(lambda f: f.case_limit_wd, np.int64)[fcs]  # per case
+        cus = self._fparam(lambda f: f.case_limit_us, np.int64)[fcs]
         lim = np.where(cwd > 0, cwd, cus)
-        has_lim = (lim > 0) & self.valid
-        n = self.n
-        cross_idx = np.minimum.reduceat(np.where(has_lim & (used > lim), np.arange(n), BIG), starts)
-        max_used = np.maximum.reduceat(np.where(has_lim, used, np.iinfo(np.int64).min), starts)
+        has_lim = (lim > 0) & (fc >= 0)
+        # used per row: working days (first day → this day, minus stopped days) for a working-day limit,
+        # else counted time (only rows of cases with a limit matter)
+        by_wd = cwd > 0
+        if by_wd.any():
+            fd_row = first_day[grp]
+            u = cum[day - 1 - FIRST_DAY]
+            u -= cum[first_day - FIRST_DAY][grp]
+            u += 1
+            u[day <= fd_row] = 0
+            u -= stopped
+            used = u if by_wd.all() else np.where(by_wd[grp], u, counted)
+            del fd_row, u
+        else:
+            used = counted
+        max_used = np.where(has_lim, np.maximum.reduceat(used, starts), np.iinfo(np.int64).min)
+        # first row per case where used > limit
+        over = np.flatnonzero(used > np.where(has_lim, lim, np.iinfo(np.int64).max)[grp])
+        cross_idx = np.full(len(starts), BIG, dtype=np.int64)
+        if len(over):
+            og = grp[over]
+            head = np.r_[True, og[1:] != og[:-1]]
+            cross_idx[og[head]] = over[head]
+        del used, over
         pending = ~closed & (self.now is not None) & (fc >= 0)
         if self.now is not None:
             pending &= self.now >= self.t[ends]
