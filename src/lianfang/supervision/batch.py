@@ -391,7 +391,7 @@ class _Batch:
         np.not_equal(cs[1:], cs[:-1], out=first[1:])
         del cs, same
         starts = np.flatnonzero(first)
-        grp = np.cumsum(first, dtype=np.int32) - 1
+        grp = np.cumsum(first) - 1  # int64: an index array (NumPy casts narrower ones on every use)
         self.first, self.starts, self.grp = first, starts, grp
         self.ends = np.append(starts[1:] - 1, n - 1)
         # flowchart per case = flowchart of the first event's power code
@@ -411,7 +411,7 @@ class _Batch:
         self.goff = offs
         step_c, step_names = _encode(self.tab.column("step_code"))
         U = len(step_names)
-        table = np.full((nf + 1, U), -1, dtype=np.int32)
+        table = np.full((nf + 1, U), -1, dtype=np.int64)
         for f in fs.flows:
             for j, code in enumerate(step_names):
                 li = f.by_code.get(code)
@@ -507,7 +507,8 @@ class _Batch:
         self._emit_rows("unknown_step", cand[self._on("unknown_step")[fr[cand]]], lambda k, r, f: {})
         # control flow: previous known step within the case
         # (a case's first row is a mark too, so the fill never reaches into the previous case)
-        ff = np.maximum.accumulate(np.where(known | self.first, np.arange(n), -1))
+        ff = np.where(known | self.first, np.arange(n), -1)
+        np.maximum.accumulate(ff, out=ff)
         self.ff = ff  # last known-step row so far, or the case's first row
         prev_g = np.empty(n, dtype=g.dtype)  # global step of the previous known row, -1 = virtual start
         prev_g[1:] = g[ff[:-1]]
