@@ -769,6 +769,9 @@ class _Batch:
             s.cross = _Ev(eids[k], int(self.t[ci])) if ci != BIG else None
             self.out.extend(volatile_findings(s, cal, self.now))
         self.closed = closed
+        # per-row arrays only the per-event and per-case rules use: freed now, the pattern rules'
+        # temporaries reuse their memory (fresh pages cost the kernel zeroing them)
+        del self.el, self.prev_day, self.ff, self.has_prev, self.known, self.gs, self.g, self.first
 
     # ------------------------------------------------------------------
     def _split(self) -> None:
