@@ -227,8 +227,15 @@ def _break_ties(order: np.ndarray, same: np.ndarray, eid: pa.Array) -> np.ndarra
 
 
 def _dense(k: np.ndarray) -> np.ndarray:
-    """Dense group ids of an int64 key (hash-based, O(n))."""
-    return A.ints(A.dictionary_encode(A.int_array(k)).indices)
+    """Dense group ids of an int64 key, in key order (one argsort)."""
+    o = np.argsort(k)
+    ks = k[o]
+    new = np.empty(len(k), dtype=bool)
+    new[:1] = True
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    ids = np.empty(len(k), dtype=np.int64)
+    ids[o] = np.cumsum(new) - 1
+    return ids
 
 
 def _count_by(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
