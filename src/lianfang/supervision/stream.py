@@ -52,16 +52,17 @@ def _lateness_us(v: Any) -> int | None:
 
 class _Case:
     __slots__ = (
-        "cid", "evs", "ids", "flow", "power", "last_ts", "last_day", "last_known", "first_day",
+        "cid", "evs", "ids", "flow", "ft", "power", "last_ts", "last_day", "last_known", "first_day",
         "counted_us", "stopped_wd", "max_used", "cross", "done", "closed_ts", "applicant", "purchase",
         "pairs", "findings", "volatile", "conc_pairs", "conc_lo", "conc_hi", "conc_gen",
     )
 
-    def __init__(self, cid: str, power: str | None, flow: Flowchart | None):
+    def __init__(self, cid: str, power: str | None, flow: Flowchart | None, ft: _FlowTab | None = None):
         self.cid = cid
         self.evs: list[Event] = []
         self.ids: set[str] = set()
         self.flow = flow
+        self.ft = ft  # the flowchart's lookup tables (engine._ft[flow.idx]) while flow is set
         self.power = power
         self.findings: dict[Key, Finding] = {}
         self.volatile: list[Key] | tuple[()] = ()
@@ -340,7 +341,7 @@ class _Concentration:
         if flow is None or case.applicant is None or ev.actor_id == case.applicant or \
                 flow.idx in self.e._conc_off:
             return
-        day = (ev.ts + self.e.cal.offset_us) // DAY_US
+        day = case.last_day  # the local day of `ev`, the case's last event (set by _apply)
         k = flow.params.period_months
         per = self._pid.get((day, k))
         if per is None:
@@ -474,7 +475,8 @@ class SupervisionStream:
                 self.stats["late_dropped"] += 1
                 return out
             p = ev.power_code
-            case = self.cases[ev.case_id] = _Case(ev.case_id, p, None if p is None else self._flow_of.get(p))
+            flow = None if p is None else self._flow_of.get(p)
+            case = self.cases[ev.case_id] = _Case(ev.case_id, p, flow, None if flow is None else self._ft[flow.idx])
             evs = case.evs
             last = None
         else:
@@ -574,6 +576,7 @@ class SupervisionStream:
         first = case.evs[0]
         case.power = first.power_code
         case.flow = self.flows.flow_for(first.power_code)
+        case.ft = None if case.flow is None else self._ft[case.flow.idx]
         case.reset()
         new: list[Finding] = []
         if case.flow is not None:
@@ -630,7 +633,7 @@ class SupervisionStream:
     # -- the per-event rules: the exact semantics batch.py vectorises --
     def _apply(self, case: _Case, ev: Event, out: list[Finding]) -> None:
         flow: Flowchart = case.flow  # type: ignore[assignment]  # callers check it is not None
-        ft = self._ft[flow.idx]
+        ft: _FlowTab = case.ft  # type: ignore[assignment]
         off = self._off
         cum = self._cum
         fd = FIRST_DAY
