@@ -652,12 +652,19 @@ class _Batch:
             o = np.argsort(key, kind="stable")
             rows, key = rows[o], key[o]
             gr = g[rows]
+            # positions grouped by step (stable: (case, actor) order kept within a step)
+            by_step = np.argsort(gr.astype(np.int16) if G < 1 << 15 else gr, kind="stable")
+            bounds = np.searchsorted(gr[by_step], np.arange(G + 2))
+
+            def at_step(gi: int) -> np.ndarray:
+                return by_step[bounds[gi]:bounds[gi + 1]]
+
             best = np.full(len(rows), BIG, dtype=np.int64)
             firsts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # step -> (keys, first row), keys sorted
             for f in self.fs.flows:
                 o_f = int(self.goff[f.idx])
                 for x, ys in f.incompatible.items():
-                    selx = np.flatnonzero(gr == o_f + x)
+                    selx = at_step(o_f + x)
                     if len(selx) == 0:
                         continue
                     kx, rx = key[selx], rows[selx]
@@ -665,7 +672,7 @@ class _Batch:
                     for y in ys:
                         hit_y = firsts.get(o_f + y)
                         if hit_y is None:
-                            sel = np.flatnonzero(gr == o_f + y)
+                            sel = at_step(o_f + y)
                             ky = key[sel]
                             u = np.r_[True, ky[1:] != ky[:-1]] if len(ky) else np.zeros(0, dtype=bool)
                             hit_y = firsts[o_f + y] = (ky[u], rows[sel][u])
