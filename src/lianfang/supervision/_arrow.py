@@ -233,27 +233,39 @@ def fixed_key(col: Any, rows_ok: np.ndarray | None = None, max_bits: int = 62) -
         else:
             data = np.frombuffer(bufs[2], dtype=np.uint8, count=k * width, offset=int(offs[0]))
             mat = data.reshape(k, width)
-        mats.append((pos, mat))
+        mats.append((pos, np.ascontiguousarray(mat.T)))  # byte j of every row: one contiguous row
         pos += k
     if width is None:
         return None
     lo = [255] * width
     hi = [0] * width
-    for _, m in mats:
-        for j in range(width):
-            c = m[:, j]
-            lo[j] = min(lo[j], int(c.min()))
-            hi[j] = max(hi[j], int(c.max()))
+    for _, mt in mats:
+        for j, (a, b) in enumerate(zip(mt.min(axis=1).tolist(), mt.max(axis=1).tolist(), strict=True)):
+            lo[j] = min(lo[j], a)
+            hi[j] = max(hi[j], b)
     cols = [j for j in range(width) if hi[j] > lo[j]]
     span = 1
+    raw_max = base = 0  # Horner on the raw bytes, the offsets subtracted once at the end
     for j in cols:
-        span *= hi[j] - lo[j] + 1
+        r = hi[j] - lo[j] + 1
+        span *= r
+        raw_max = raw_max * r + hi[j]
+        base = base * r + lo[j]
     if span.bit_length() > max_bits:
         return None
     out = np.zeros(n, dtype=np.int64)
-    for p, m in mats:
-        key = out[p:p + len(m)]
+    acc_type = np.int32 if raw_max < 1 << 31 else np.int64 if raw_max < 1 << 63 else None
+    for p, mt in mats:
+        if acc_type is None:  # raw values too wide: offset each byte first
+            key = out[p:p + mt.shape[1]]
+            for j in cols:
+                key *= hi[j] - lo[j] + 1
+                key += mt[j] - np.uint8(lo[j])
+            continue
+        acc = np.zeros(mt.shape[1], dtype=acc_type)
         for j in cols:
-            key *= hi[j] - lo[j] + 1
-            key += m[:, j] - np.uint8(lo[j])
+            acc *= hi[j] - lo[j] + 1
+            acc += mt[j]
+        acc -= base
+        out[p:p + mt.shape[1]] = acc
     return out
