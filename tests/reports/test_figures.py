@@ -197,3 +197,20 @@ def test_the_figures_command_prepares_every_year(fixture):  # noqa: F811
     with CaptureQueriesContext(connection) as ctx:
         figures.stored(YEAR, None)
     assert len(ctx) == 2  # the unit tree and one stored row: nothing left to compute
+
+
+@pytest.mark.django_db
+def test_decoded_rows_are_shared_but_never_changed_or_served_stale(fixture):  # noqa: F811
+    import copy
+
+    figures.stored(YEAR, None)  # computes and stores the rows
+    whole = figures.stored(YEAR, None)  # reads and decodes them
+    parts = [p for p in figures._DECODED.values() if p.get("v") == figures.FORMAT]
+    assert parts, "the read went through the decoding cache"
+    before = copy.deepcopy(parts)
+    figures.add(parts + [whole])  # adding up builds new containers
+    assert parts == before
+    # A changed row has other text, hence another cache entry: never the old one.
+    r = RiskPoint.objects.filter(year=YEAR).first()
+    r.delete()
+    assert figures.stored(YEAR, None)["n"] == whole["n"] - 1
