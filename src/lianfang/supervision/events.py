@@ -93,6 +93,9 @@ def parse_ts(value: Any, naive_offset_us: int = 8 * 3_600_000_000) -> int:
 
 def to_number(v: Any) -> float | None:
     """Attribute value as a number, or None. Same semantics as the batch engine's cast."""
+    if type(v) is str:  # the common case first (CSV/JSON text)
+        s = v.strip()
+        return float(s) if _NUM.match(s) else None
     if v is None or isinstance(v, bool):
         return None
     if isinstance(v, int | float):

@@ -358,7 +358,11 @@ class _Concentration:
         entry = d.get(case.cid)
         if entry is None:
             entry = d[case.cid] = (case.applicant, case.power, {ev.actor_id: ev})  # type: ignore[assignment]
-            self.by_case.setdefault(case.cid, set()).add(pk)
+            known = self.by_case.get(case.cid)
+            if known is None:
+                self.by_case[case.cid] = {pk}
+            else:
+                known.add(pk)
         else:
             entry[2][ev.actor_id] = ev  # type: ignore[index]
         case.conc_pairs, case.conc_lo, case.conc_hi, case.conc_gen = entry[2], lo, hi, self.gen  # type: ignore[index]
