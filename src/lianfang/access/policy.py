@@ -120,7 +120,8 @@ def _compute(user) -> Scope:
 
 
 def _in(path: str, ids) -> Q:
-    return Q(**{("pk" if path == "pk" else path) + "__in": ids})
+    # any_in (core.lookups): one array parameter on PostgreSQL, not 200 placeholders.
+    return Q(**{path + "__any_in": ids})
 
 
 def visible(user, queryset: QuerySet) -> QuerySet:
