@@ -27,4 +27,5 @@ class AnyIn(Lookup):
         return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
 
 
+# Relations keep lookups of their own (RelatedIn, …): register there too, for `unit__any_in`.
 ForeignObject.register_lookup(AnyIn)

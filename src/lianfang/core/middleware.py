@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import translation
 
 
@@ -32,12 +33,11 @@ class NoNulInQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
-            cleaned = request.GET.copy()
-            for key in list(cleaned):
-                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in cleaned.getlist(key)])
-                if "\x00" in key:
-                    del cleaned[key]
+        pairs = list(request.GET.lists())
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in pairs):
+            cleaned = QueryDict(mutable=True)
+            for key, values in pairs:
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
             cleaned._mutable = False
             request.GET = cleaned
         return self.get_response(request)

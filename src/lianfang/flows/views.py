@@ -236,11 +236,11 @@ def download(request, pk, fmt):
 
 def _export_units(request):
     flowcharts = visible(request.user, Flowchart.objects.all())
-    unit_id = request.GET.get("unit", "")
-    if unit_id:
-        if not int_param(unit_id):
+    if request.GET.get("unit"):
+        unit_id = int_param(request.GET["unit"])
+        if not unit_id:
             raise Http404
-        unit = get_visible_or_404(request.user, Unit, pk=int_param(unit_id))
+        unit = get_visible_or_404(request.user, Unit, pk=unit_id)
         flowcharts = flowcharts.filter(unit=unit)
     return flowcharts
 
@@ -330,9 +330,9 @@ def create(request):
     model = None
     copy = request.GET.get("copy", "")
     if request.method == "GET" and copy:
-        if not int_param(copy):
+        if not (copy_id := int_param(copy)):
             raise Http404
-        model = editing.copy_model(_load(request.user, int_param(copy)), unit)
+        model = editing.copy_model(_load(request.user, copy_id), unit)
     return _editor_page(request, unit, None, model)
 
 
@@ -348,15 +348,15 @@ def edit(request, pk):
 def preview(request):
     """The live preview: the drawing of what the editor holds, or its problems."""
     flowchart = None
-    if int_param(request.POST.get("flowchart")):
-        flowchart = _load(request.user, int_param(request.POST["flowchart"]))
+    if flowchart_id := int_param(request.POST.get("flowchart")):
+        flowchart = _load(request.user, flowchart_id)
         unit = flowchart.unit
         require(request.user, CHANGE, flowchart)
     else:
-        unit_id = request.POST.get("unit", "")
-        if not int_param(unit_id):
+        unit_id = int_param(request.POST.get("unit"))
+        if not unit_id:
             raise Http404
-        unit = get_visible_or_404(request.user, Unit, pk=int_param(unit_id))
+        unit = get_visible_or_404(request.user, Unit, pk=unit_id)
         require(request.user, CHANGE, Flowchart(unit=unit))
     editor = editing.build_editor(unit, data=request.POST, flowchart=flowchart)
     context = {"problems": [], "warnings": [], "svg": None}

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Value, When
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,9 +25,9 @@ def tree(request):
     roots = visible_tree(request.user)
     selected = None
     if roots:
-        wanted = request.GET.get("unit")
+        wanted = int_param(request.GET.get("unit"))
         units = visible(request.user, Unit.objects.all())
-        selected = units.filter(pk=int_param(wanted)).first() if int_param(wanted) else None
+        selected = units.filter(pk=wanted).first() if wanted else None
         selected = selected or roots[0].unit
     context = {"roots": roots, "selected": selected}
     if selected:
@@ -189,7 +189,10 @@ def workbook_export(request):
 
     unit = None
     if request.GET.get("unit"):
-        unit = get_visible_or_404(request.user, Unit, pk=int_param(request.GET["unit"]) or 0)
+        unit_id = int_param(request.GET["unit"])
+        if not unit_id:
+            raise Http404
+        unit = get_visible_or_404(request.user, Unit, pk=unit_id)
     data = export_workbook(user=request.user, unit=unit)
     record(Action.EXPORT, unit, object_type="orgs.workbook", object_repr=_("组织机构导出") + (f"：{unit}" if unit else ""))
     return _xlsx_response(data, "organisation.xlsx")

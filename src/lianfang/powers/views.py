@@ -108,12 +108,12 @@ def _filtered_powers(request, catalogue):
     ).annotate(flowchart_count=Count("flowcharts", distinct=True)).order_by("sort_order", "code")
     filters = {"category": request.GET.get("category", ""), "department": request.GET.get("department", ""),
                "q": request.GET.get("q", "").strip()}
-    if int_param(filters["category"]):
-        powers = powers.filter(category_id=int_param(filters["category"]))
+    if category_id := int_param(filters["category"]):
+        powers = powers.filter(category_id=category_id)
     if filters["department"] == "none":
         powers = powers.filter(department__isnull=True)
-    elif int_param(filters["department"]):
-        powers = powers.filter(department_id=int_param(filters["department"]))
+    elif department_id := int_param(filters["department"]):
+        powers = powers.filter(department_id=department_id)
     if filters["q"]:
         q = filters["q"]
         powers = powers.filter(

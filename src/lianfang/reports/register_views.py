@@ -74,8 +74,9 @@ class _Selection:
         self.year = year_param(request.GET.get("year")) or (max(years) if years else this_year)
         self.departments = list(Department.objects.filter(unit=self.unit, is_active=True))
         self.posts = list(Post.objects.filter(unit=self.unit, is_active=True).select_related("department"))
-        self.department = next((d for d in self.departments if d.pk == int_param(request.GET.get("department"))), None)
-        self.post = next((p for p in self.posts if p.pk == int_param(request.GET.get("post"))), None)
+        department_id, post_id = int_param(request.GET.get("department")), int_param(request.GET.get("post"))
+        self.department = next((d for d in self.departments if d.pk == department_id), None)
+        self.post = next((p for p in self.posts if p.pk == post_id), None)
         if self.post is not None and self.department is not None and self.post.department_id != self.department.pk:
             self.post = None
 

@@ -78,7 +78,7 @@ def carry_over_screen(request):
         if request.POST.get("scope") == "all":
             chosen = allowed
         else:
-            chosen = {int_param(i) for i in request.POST.getlist("risk")} - {None} & allowed
+            chosen = {i for i in map(int_param, request.POST.getlist("risk")) if i} & allowed
         if year_error:
             messages.error(request, year_error)
         elif not allowed:

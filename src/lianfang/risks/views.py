@@ -105,16 +105,19 @@ def index(request):
     g = request.GET
     filters = {key: g.get(key, "").strip() for key in
                ("year", "unit", "department", "level", "category", "status", "finding_level", "q")}
-    if year_param(filters["year"]):
-        risks = risks.filter(year=year_param(filters["year"]))
-    if int_param(filters["unit"]):
-        risks = risks.filter(unit_id=int_param(filters["unit"]))
-    if int_param(filters["department"]):
-        risks = risks.filter(department_id=int_param(filters["department"]))
+    year, unit_id, department_id, category_id = (
+        year_param(filters["year"]), int_param(filters["unit"]), int_param(filters["department"]),
+        int_param(filters["category"]))
+    if year:
+        risks = risks.filter(year=year)
+    if unit_id:
+        risks = risks.filter(unit_id=unit_id)
+    if department_id:
+        risks = risks.filter(department_id=department_id)
     if filters["level"] in Level.values:
         risks = risks.filter(effective_level=filters["level"])
-    if int_param(filters["category"]):
-        risks = risks.filter(category_id=int_param(filters["category"]))
+    if category_id:
+        risks = risks.filter(category_id=category_id)
     if filters["status"] in ReviewStatus.values:
         risks = risks.filter(status=filters["status"])
     if filters["finding_level"] in FindingLevel.values:
@@ -139,7 +142,7 @@ def index(request):
         r.measure_count = measure_counts.get(r.pk, 0)
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     units = list(record_units(request.user).order_by("path").values_list("pk", "name"))
-    chosen_unit = int_param(filters["unit"]) or (units[0][0] if len(units) == 1 else None)
+    chosen_unit = unit_id or (units[0][0] if len(units) == 1 else None)
     # Departments of the chosen unit holding a visible risk point: the subquery
     # reads that unit's rows only (an index range), not the whole visible table.
     departments = (Department.objects.filter(
@@ -473,8 +476,8 @@ def measures(request):
         rows = rows.filter(line=filters["line"])
     if filters["kind"] in Kind.values:
         rows = rows.filter(kind=filters["kind"])
-    if int_param(filters["owner"]):
-        rows = rows.filter(owner_id=int_param(filters["owner"]))
+    if owner_id := int_param(filters["owner"]):
+        rows = rows.filter(owner_id=owner_id)
     for key, lookup in (("due_from", "deadline__gte"), ("due_to", "deadline__lte")):
         try:
             value = dt.date.fromisoformat(filters[key]) if filters[key] else None
@@ -483,8 +486,8 @@ def measures(request):
             filters[key] = ""
         if value:
             rows = rows.filter(**{lookup: value})
-    if year_param(filters["year"]):
-        rows = rows.filter(risk__year=year_param(filters["year"]))
+    if year := year_param(filters["year"]):
+        rows = rows.filter(risk__year=year)
     if filters["q"]:
         q = filters["q"]
         rows = rows.filter(Q(content__icontains=q) | Q(owner_text__icontains=q) | Q(rule_name__icontains=q)
